@@ -1,0 +1,23 @@
+"""ASGI entry point: HTTP goes to Django (or the built-in simulator under /simulator/v1),
+websockets go through origin and auth checks to the playground consumer."""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "playground.settings")
+django_http = get_asgi_application()
+
+from channels.auth import AuthMiddlewareStack  # noqa: E402
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+
+from playground.routing import websocket_urlpatterns  # noqa: E402
+from playground.simulator.mount import SimulatorMount  # noqa: E402
+
+application = ProtocolTypeRouter(
+    {
+        "http": SimulatorMount(django_http),
+        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+    }
+)

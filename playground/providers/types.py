@@ -1,0 +1,152 @@
+"""What goes into an upstream call and the one normalised event stream that comes out of it.
+
+No Django imports here: the providers package is usable on its own with any httpx.AsyncClient.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Literal
+
+Dialect = Literal["chat", "responses", "messages"]
+
+
+# --- Input ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Attachment:
+    kind: Literal["image", "video", "document"]
+    mime: str
+    name: str
+    data: bytes
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+    def data_url(self) -> str:
+        return f"data:{self.mime};base64,{base64.b64encode(self.data).decode('ascii')}"
+
+
+@dataclass(frozen=True)
+class Turn:
+    role: Literal["user", "assistant"]
+    text: str
+    attachments: tuple[Attachment, ...] = ()
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """Where and how to call: base URL, the dialect's path/auth/model field, and the key."""
+
+    base_url: str
+    dialect: Dialect
+    path: str
+    auth: str = "bearer"  # bearer | x-api-key | body:key | none
+    model_field: str = "model"
+    api_key: str = ""
+    provider_name: str = ""
+
+    @property
+    def url(self) -> str:
+        return self.base_url.rstrip("/") + self.path
+
+
+@dataclass(frozen=True)
+class UpstreamRequest:
+    endpoint: Endpoint
+    model: str
+    turns: tuple[Turn, ...]
+    system: str = ""
+    # Catalog parameter names -> values, already validated and filtered: exactly what to send.
+    params: dict[str, Any] = field(default_factory=dict)
+    stream: bool = True
+    extra_headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class HttpCall:
+    """The concrete HTTP request a dialect builder produces (also used for "View code")."""
+
+    method: str
+    url: str
+    headers: dict[str, str]
+    json: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Time limits in seconds and size caps; the retry policy's knobs."""
+
+    connect: float = 10.0
+    first_token: float = 120.0
+    idle: float = 60.0
+    total: float = 600.0
+    max_retries: int = 2
+    max_retry_after: float = 60.0
+    backoff_base: float = 0.5
+    backoff_max: float = 8.0
+    max_line_bytes: int = 1 << 20
+    max_body_bytes: int = 64 << 20
+
+
+# --- Output events ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TextDelta:
+    text: str
+
+
+@dataclass(frozen=True)
+class ReasoningDelta:
+    text: str
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Token counts as the provider reported them; input_tokens includes the cached part."""
+
+    input_tokens: int = 0
+    cached_input_tokens: int = 0
+    output_tokens: int = 0  # includes reasoning tokens
+    reasoning_tokens: int = 0
+    reported_cost: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class Retrying:
+    """A retry is about to happen (only ever before the first token)."""
+
+    attempt: int
+    delay: float
+    reason: str
+
+
+@dataclass(frozen=True)
+class Finished:
+    # stop | length | stop_sequence | content_filter | tool_calls | other provider value
+    reason: str
+
+
+FailureKind = Literal[
+    "connect", "dns", "timeout_connect", "timeout_first_token", "timeout_idle", "timeout_total",
+    "http", "rate_limited", "auth", "not_found", "bad_request", "too_large", "server",
+    "stream_error", "malformed", "disconnected", "too_big", "truncated",
+]
+
+
+@dataclass(frozen=True)
+class Failure:
+    kind: FailureKind
+    message: str  # user-facing: what happened and what to do next
+    status: int | None = None
+    provider_message: str = ""
+    retryable: bool = False
+    retry_after: float | None = None
+
+
+Event = TextDelta | ReasoningDelta | Usage | Retrying | Finished | Failure
