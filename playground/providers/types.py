@@ -49,6 +49,8 @@ class Endpoint:
     model_field: str = "model"
     api_key: str = ""
     provider_name: str = ""
+    # Name of the environment variable holding the key, only used to say what to check on a 401.
+    key_env: str = ""
 
     @property
     def url(self) -> str:
@@ -135,7 +137,7 @@ class Finished:
 FailureKind = Literal[
     "connect", "dns", "timeout_connect", "timeout_first_token", "timeout_idle", "timeout_total",
     "http", "rate_limited", "auth", "not_found", "bad_request", "too_large", "server",
-    "stream_error", "malformed", "disconnected", "too_big", "truncated",
+    "stream_error", "malformed", "disconnected", "too_big", "truncated", "quota", "tls",
 ]
 
 

@@ -1,0 +1,82 @@
+"""The upstream streaming client: one UpstreamRequest in, normalised events out.
+
+`stream_events` never raises for upstream trouble. Every problem ends the stream with exactly one
+Failure (after whatever text was already received); a good run ends with Finished. Usage, when
+known, comes just before the terminal event (after a Failure it may be partial).
+asyncio.CancelledError propagates, and the upstream response is always closed on the way out, so
+cancelling the consuming task drops the upstream connection. Consumers that may stop iterating
+early should wrap the generator in `contextlib.aclosing` so the connection closes at once.
+
+Timeouts are ours (httpx's read timeout is per chunk, so it cannot express these):
+  connect      httpx's connect timeout;
+  first token  from the start of an attempt until the first text/reasoning delta;
+  idle         the longest gap between content deltas; comments, pings and empty deltas do not
+               count as content, so a trickle of keep-alives still times out;
+  total        the whole run, retries and backoff included.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import aclosing
+
+import httpx
+
+from playground.providers import failures
+from playground.providers.clock import Clock
+from playground.providers.dialects import build_call
+from playground.providers.failures import Where
+from playground.providers.retry import delay_before_retry
+from playground.providers.transport import Attempt, RetryCandidate
+from playground.providers.types import Event, Limits, Retrying, UpstreamRequest
+
+Sleep = Callable[[float], Awaitable[object]]
+
+
+async def stream_events(*, client: httpx.AsyncClient, request: UpstreamRequest, limits: Limits,
+                        sleep: Sleep = asyncio.sleep) -> AsyncIterator[Event]:
+    """Call the upstream and yield its answer as normalised events (see the module docstring).
+
+    Retries (at most limits.max_retries) happen only before the first token and are announced
+    with a Retrying event before each wait; `sleep` is injectable so tests need not wait.
+    """
+    where = Where.of(request)
+    try:
+        call = build_call(request)
+    except ValueError as exc:
+        yield failures.unsupported_input(str(exc))
+        return
+    clock = Clock.start(limits)
+    for retry_number in itertools.count():
+        clock.start_attempt()
+        attempt = Attempt(client=client, call=call, where=where, request=request, clock=clock)
+        candidate: RetryCandidate | None = None
+        async with aclosing(attempt.events()) as items:
+            async for item in items:
+                if isinstance(item, RetryCandidate):
+                    candidate = item
+                else:
+                    yield item
+        if candidate is None:
+            return
+        delay = _delay(candidate, retry_number=retry_number, clock=clock)
+        if delay is None:
+            yield candidate.failure
+            return
+        yield Retrying(attempt=retry_number + 1, delay=delay, reason=candidate.reason)
+        await sleep(delay)
+
+
+def _delay(candidate: RetryCandidate, *, retry_number: int, clock: Clock) -> float | None:
+    """Seconds to wait before the next attempt, or None to give up now."""
+    limits = clock.limits
+    if retry_number >= limits.max_retries:
+        return None
+    delay = delay_before_retry(retry_number=retry_number, server_hint=candidate.server_hint,
+                               limits=limits)
+    # Waiting past the total deadline would only turn this failure into a timeout later.
+    if delay is None or delay >= clock.total_left():
+        return None
+    return delay

@@ -1,0 +1,72 @@
+"""The deadlines of one run: total, first token, idle (see client.py for what each means)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from playground.providers.types import Limits
+
+T = TypeVar("T")
+
+
+class Expired(Exception):
+    """One of our deadlines passed; `kind` is the matching Failure kind."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+
+
+@dataclass
+class Clock:
+    """The deadlines of one run, measured on the event loop's clock."""
+
+    limits: Limits
+    run_started: float
+    attempt_started: float = 0.0
+    last_content: float | None = None
+
+    @classmethod
+    def start(cls, limits: Limits) -> Clock:
+        return cls(limits, asyncio.get_running_loop().time())
+
+    def now(self) -> float:
+        return asyncio.get_running_loop().time()
+
+    def start_attempt(self) -> None:
+        self.attempt_started, self.last_content = self.now(), None
+
+    def content_seen(self) -> None:
+        self.last_content = self.now()
+
+    @property
+    def answering(self) -> bool:
+        return self.last_content is not None
+
+    def total_left(self) -> float:
+        return self.run_started + self.limits.total - self.now()
+
+    def next_deadline(self) -> tuple[float, str]:
+        total = self.run_started + self.limits.total
+        if self.last_content is None:
+            content = (self.attempt_started + self.limits.first_token, "timeout_first_token")
+        else:
+            content = (self.last_content + self.limits.idle, "timeout_idle")
+        return (total, "timeout_total") if total <= content[0] else content
+
+    async def within(self, make: Callable[[], Awaitable[T]]) -> T:
+        """Await make() unless the next deadline passes first (then raise Expired)."""
+        deadline, kind = self.next_deadline()
+        # Checked up front: an await that completes without suspending never sees the timeout.
+        if self.now() >= deadline:
+            raise Expired(kind)
+        async with asyncio.timeout_at(deadline) as timeout:
+            try:
+                return await make()
+            except TimeoutError:
+                if not timeout.expired():
+                    raise
+        raise Expired(kind)

@@ -1,0 +1,162 @@
+"""OpenAI/Ark Responses dialect (`POST …/responses`): request builder and stream parser.
+
+Catalog parameters map to Ark's Responses fields (protocols.md §2.6): max_tokens ->
+max_output_tokens, reasoning_effort -> reasoning.effort, enable_thinking -> thinking.type,
+enable_caching -> caching.type, enable_web_search -> tools [web_search]. image_detail and video_fps
+go on the input parts. Anything else is sent flat under its own name.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playground.providers.calls import http_call, passthrough, redacted
+from playground.providers.normalise import Normaliser, count, mapping, text
+from playground.providers.types import (
+    Attachment,
+    Event,
+    Finished,
+    HttpCall,
+    ReasoningDelta,
+    TextDelta,
+    Turn,
+    UpstreamRequest,
+    Usage,
+)
+
+MAPPED = frozenset({"max_tokens", "reasoning_effort", "enable_thinking", "enable_caching",
+                    "enable_web_search", "image_detail", "video_fps"})
+TEXT_EVENTS = frozenset({"response.output_text.delta"})
+REASONING_EVENTS = frozenset({"response.reasoning_summary_text.delta", "response.reasoning_text.delta"})
+INCOMPLETE_REASONS = {"max_output_tokens": "length", "max_tokens": "length"}
+
+# --- Request ------------------------------------------------------------------------------------
+
+
+def build_call(request: UpstreamRequest, *, redact_key: str | None = None) -> HttpCall:
+    request = redacted(request, placeholder=redact_key)
+    body: dict[str, Any] = {
+        request.endpoint.model_field: request.model,
+        "input": [_item(turn, request.params) for turn in request.turns],
+        "stream": request.stream,
+    }
+    if request.system:
+        body["instructions"] = request.system
+    body.update(_mapped_params(request.params))
+    body.update(passthrough(request.params, consumed=MAPPED))
+    return http_call(request=request, body=body)
+
+
+def _mapped_params(params: dict[str, Any]) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    if "max_tokens" in params:
+        fields["max_output_tokens"] = params["max_tokens"]
+    if "reasoning_effort" in params:
+        fields["reasoning"] = {"effort": params["reasoning_effort"]}
+    if "enable_thinking" in params:
+        fields["thinking"] = {"type": "enabled" if params["enable_thinking"] else "disabled"}
+    if "enable_caching" in params:
+        fields["caching"] = {"type": "enabled" if params["enable_caching"] else "disabled"}
+    if params.get("enable_web_search"):
+        fields["tools"] = [{"type": "web_search"}]
+    return fields
+
+
+def _item(turn: Turn, params: dict[str, Any]) -> dict[str, Any]:
+    text_type = "output_text" if turn.role == "assistant" else "input_text"
+    parts = [{"type": text_type, "text": turn.text}] if turn.text or not turn.attachments else []
+    parts += [_part(attachment, params) for attachment in turn.attachments]
+    return {"role": turn.role, "content": parts}
+
+
+def _part(attachment: Attachment, params: dict[str, Any]) -> dict[str, Any]:
+    url = attachment.data_url()
+    if attachment.kind == "image":
+        return _with(type="input_image", image_url=url, detail=params.get("image_detail"))
+    if attachment.kind == "video":
+        return _with(type="input_video", video_url=url, fps=params.get("video_fps"))
+    return {"type": "input_file", "file_data": url, "filename": attachment.name}
+
+
+def _with(**fields: Any) -> dict[str, Any]:
+    return {name: value for name, value in fields.items() if value is not None}
+
+
+# --- Response -----------------------------------------------------------------------------------
+
+
+def usage_from(raw: dict[str, Any]) -> Usage:
+    return Usage(
+        input_tokens=count(raw.get("input_tokens")),
+        cached_input_tokens=count(mapping(raw.get("input_tokens_details")).get("cached_tokens")),
+        output_tokens=count(raw.get("output_tokens")),
+        reasoning_tokens=count(mapping(raw.get("output_tokens_details")).get("reasoning_tokens")),
+    )
+
+
+def finish_reason(response: dict[str, Any]) -> str:
+    if response.get("status") != "incomplete":
+        return "stop"
+    reason = text(mapping(response.get("incomplete_details")).get("reason")) or "incomplete"
+    return INCOMPLETE_REASONS.get(reason, reason)
+
+
+class ResponsesNormaliser(Normaliser):
+    """Typed events until response.completed / .incomplete / .failed (or an `error` event)."""
+
+    _reasoning_part: tuple[Any, ...] | None = None
+
+    def on_payload(self, payload: dict[str, Any], event: str) -> list[Event]:
+        kind = text(payload.get("type")) or event
+        if kind in TEXT_EVENTS:
+            return [TextDelta(delta)] if (delta := text(payload.get("delta"))) else []
+        if kind in REASONING_EVENTS:
+            return self._reasoning(payload)
+        if kind in ("response.completed", "response.incomplete"):
+            return self._completed(mapping(payload.get("response")))
+        if kind == "response.failed":
+            return self._failed(mapping(payload.get("response")))
+        if kind == "error" or ("type" not in payload and payload.get("error")):
+            return self.fail_with_error(payload)  # nested {"error": {...}} or flat fields
+        return []  # lifecycle, item, tool and unknown events carry nothing we show
+
+    def _reasoning(self, payload: dict[str, Any]) -> list[Event]:
+        delta = text(payload.get("delta"))
+        if not delta:
+            return []
+        part = (payload.get("item_id"), payload.get("summary_index"), payload.get("content_index"))
+        # A new summary part starts a new paragraph instead of running on from the previous one.
+        separator = "\n\n" if self._reasoning_part not in (None, part) else ""
+        self._reasoning_part = part
+        return [ReasoningDelta(separator + delta)]
+
+    def _completed(self, response: dict[str, Any]) -> list[Event]:
+        self._take_usage(response)
+        return self.finish(finish_reason(response))
+
+    def _failed(self, response: dict[str, Any]) -> list[Event]:
+        self._take_usage(response)
+        return self.fail_with_error(mapping(response.get("error")) or {"message": "the response failed"})
+
+    def _take_usage(self, response: dict[str, Any]) -> None:
+        if isinstance(response.get("usage"), dict):
+            self.usage = usage_from(response["usage"])
+
+
+def events_from_body(body: dict[str, Any]) -> list[Event]:
+    """A non-streamed Response object as the same events a stream would give."""
+    events: list[Event] = []
+    for item in body.get("output") or []:
+        events += _item_events(mapping(item))
+    if isinstance(body.get("usage"), dict):
+        events.append(usage_from(body["usage"]))
+    return events + [Finished(finish_reason(body))]
+
+
+def _item_events(item: dict[str, Any]) -> list[Event]:
+    if item.get("type") == "reasoning":
+        texts = [text(mapping(part).get("text")) for part in item.get("summary") or []]
+        return [ReasoningDelta(joined)] if (joined := "\n\n".join(filter(None, texts))) else []
+    texts = [text(mapping(part).get("text")) for part in item.get("content") or []
+             if mapping(part).get("type") == "output_text"]
+    return [TextDelta(joined)] if (joined := "".join(texts)) else []

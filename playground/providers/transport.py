@@ -1,0 +1,219 @@
+"""One attempt at the upstream call: send, check the status, then stream (or read) the answer.
+
+An attempt yields normalised events, ending in Finished or Failure, or instead ends with a
+RetryCandidate when the problem happened before any answer and the retry policy allows another
+try (the client decides whether one is left).
+"""
+
+from __future__ import annotations
+
+import socket
+import ssl
+from collections.abc import AsyncIterator, Iterator
+from contextlib import aclosing
+from dataclasses import dataclass, field
+
+import httpx
+
+from playground.providers import errors, failures
+from playground.providers.clock import Clock, Expired
+from playground.providers.dialects import events_from_body, new_normaliser
+from playground.providers.failures import Where
+from playground.providers.normalise import Normaliser, json_object
+from playground.providers.retry import retry_after, should_retry_status
+from playground.providers.sse import LineTooLong, SseDecoder
+from playground.providers.types import (
+    Event,
+    Failure,
+    HttpCall,
+    Limits,
+    ReasoningDelta,
+    TextDelta,
+    UpstreamRequest,
+)
+
+ERROR_BODY_CAP = 64 * 1024  # enough for any JSON error envelope; HTML error pages get cut
+TIMEOUT_FAILURES = {
+    "timeout_first_token": failures.first_token_timeout,
+    "timeout_idle": failures.idle_timeout,
+    "timeout_total": failures.total_timeout,
+}
+
+
+@dataclass(frozen=True)
+class RetryCandidate:
+    """A failure before any answer that the policy would retry; `failure` if it will not be."""
+
+    failure: Failure
+    reason: str  # short, for the Retrying event: "HTTP 503", "connection refused" …
+    server_hint: float | None = None  # Retry-After, in seconds
+
+
+class BodyTooBig(Exception):
+    pass
+
+
+@dataclass
+class Attempt:
+    client: httpx.AsyncClient
+    call: HttpCall
+    where: Where
+    request: UpstreamRequest
+    clock: Clock
+    normaliser: Normaliser = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.normaliser = new_normaliser(dialect=self.request.endpoint.dialect, where=self.where)
+        self.limits = self.clock.limits
+
+    async def events(self) -> AsyncIterator[Event | RetryCandidate]:
+        try:
+            http_request = self.client.build_request(
+                self.call.method, self.call.url, headers=self.call.headers, json=self.call.json,
+                timeout=httpx.Timeout(None, connect=self.limits.connect, pool=self.limits.connect))
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol):
+            yield failures.bad_url(self.call.url)
+            return
+        try:
+            response = await self.clock.within(lambda: self.client.send(http_request, stream=True))
+        except Expired as expired:
+            yield TIMEOUT_FAILURES[expired.kind](self.where, self.limits)
+            return
+        except httpx.HTTPError as exc:
+            yield before_response(self.where, exc, limits=self.limits, url=self.call.url)
+            return
+        try:
+            async with aclosing(self._answer(response, sent_bytes=len(http_request.content))) as answer:
+                async for event in answer:
+                    yield event
+        except (Expired, LineTooLong, BodyTooBig, httpx.HTTPError) as exc:
+            for event in self.normaliser.fail(self._failure_while_reading(exc)):
+                yield event
+        finally:
+            await response.aclose()  # also runs on cancellation: the upstream connection closes
+
+    async def _answer(self, response: httpx.Response, *, sent_bytes: int
+                      ) -> AsyncIterator[Event | RetryCandidate]:
+        if not response.is_success:
+            yield await self._status_failure(response, sent_bytes=sent_bytes)
+            return
+        media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
+        if media_type == "text/html":  # a proxy's or login page, not an answer
+            body = await self._read(response, cap=ERROR_BODY_CAP, strict=False)
+            yield failures.non_sse(self.where, content_type=media_type, body=body)
+        elif media_type == "application/json" or not self.request.stream:
+            for event in await self._whole_body(response):
+                yield event
+        else:
+            async for event in self._stream(response):
+                yield event
+
+    async def _stream(self, response: httpx.Response) -> AsyncIterator[Event]:
+        decoder = SseDecoder(max_line_bytes=self.limits.max_line_bytes)
+        received = 0
+        async with aclosing(response.aiter_bytes()) as chunks:
+            while not self.normaliser.done:
+                chunk = await self.clock.within(lambda: anext(chunks, None))
+                if chunk is None:
+                    events = self.normaliser.end_of_stream()
+                else:
+                    received = self._count(received, chunk)
+                    events = [e for sse in decoder.feed(chunk) for e in self.normaliser.feed(sse)]
+                for event in events:
+                    yield event
+                    # Measured after the consumer took the event, so its own pace is not counted.
+                    if isinstance(event, TextDelta | ReasoningDelta):
+                        self.clock.content_seen()
+
+    def _count(self, received: int, chunk: bytes) -> int:
+        received += len(chunk)
+        if received > self.limits.max_body_bytes:
+            raise BodyTooBig
+        return received
+
+    async def _read(self, response: httpx.Response, *, cap: int, strict: bool) -> bytes:
+        """The body up to `cap` bytes; beyond it, raise (strict) or keep only the start."""
+        body = bytearray()
+        async with aclosing(response.aiter_bytes()) as chunks:
+            while (chunk := await self.clock.within(lambda: anext(chunks, None))) is not None:
+                body += chunk
+                if len(body) > cap:
+                    if strict:
+                        raise BodyTooBig
+                    return bytes(body[:cap])
+        return bytes(body)
+
+    async def _whole_body(self, response: httpx.Response) -> list[Event]:
+        payload = json_object(await self._read(response, cap=self.limits.max_body_bytes, strict=True))
+        if payload is None:
+            return [failures.undecodable(self.where)]
+        if payload.get("error"):
+            return [failures.stream_error(self.where, errors.from_object(payload))]
+        return events_from_body(dialect=self.request.endpoint.dialect, body=payload)
+
+    async def _status_failure(self, response: httpx.Response, *, sent_bytes: int
+                              ) -> Failure | RetryCandidate:
+        try:
+            body = await self._read(response, cap=ERROR_BODY_CAP, strict=False)
+        except (Expired, httpx.HTTPError):
+            body = b""  # the status alone still says what happened
+        status, hint = response.status_code, retry_after(response.headers)
+        failure = failures.http_status(self.where, status=status, error=errors.from_body(body),
+                                       retry_after=hint, sent_bytes=sent_bytes)
+        if failure.kind != "quota" and should_retry_status(status, response.headers):
+            return RetryCandidate(failure, reason=f"HTTP {status}", server_hint=hint)
+        return failure
+
+    def _failure_while_reading(self, exc: Exception) -> Failure:
+        if isinstance(exc, Expired):
+            return TIMEOUT_FAILURES[exc.kind](self.where, self.limits)
+        if isinstance(exc, LineTooLong):
+            return failures.too_big(self.where, what="a line", limit=self.limits.max_line_bytes)
+        if isinstance(exc, BodyTooBig):
+            return failures.too_big(self.where, what="a response", limit=self.limits.max_body_bytes)
+        if isinstance(exc, httpx.DecodingError):
+            return failures.undecodable(self.where)
+        return failures.disconnected(self.where, answering=self.clock.answering, reason=_reason(exc))
+
+
+def before_response(where: Where, exc: httpx.HTTPError, *, limits: Limits,
+                    url: str) -> Failure | RetryCandidate:
+    """A transport error before the response headers arrived."""
+    if isinstance(exc, httpx.ConnectTimeout):
+        return RetryCandidate(failures.connect_timeout(where, limits), reason="connect timeout")
+    if isinstance(exc, httpx.ConnectError):
+        return _connect_failure(where, exc)
+    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError):
+        failure = failures.disconnected(where, answering=False, reason=_reason(exc))
+        return RetryCandidate(failure, reason="connection dropped")
+    if isinstance(exc, httpx.UnsupportedProtocol):
+        return failures.bad_url(url)
+    return failures.disconnected(where, answering=False, reason=_reason(exc))
+
+
+def _connect_failure(where: Where, exc: httpx.ConnectError) -> Failure | RetryCandidate:
+    causes = list(_causes(exc))
+    if any(isinstance(c, ssl.SSLError) for c in causes) or "CERTIFICATE_VERIFY" in str(exc):
+        return failures.tls(where, _reason(exc))  # retrying cannot fix a certificate
+    if any(isinstance(c, socket.gaierror) for c in causes):
+        return RetryCandidate(failures.dns(where), reason="host name not resolved")
+    if any(isinstance(c, ConnectionRefusedError) for c in causes):
+        return RetryCandidate(failures.refused(where), reason="connection refused")
+    return RetryCandidate(failures.unreachable(where, _reason(exc)), reason="cannot connect")
+
+
+def _causes(exc: BaseException) -> Iterator[BaseException]:
+    current: BaseException | None = exc
+    for _ in range(10):  # chains are short; the bound only guards against cycles
+        if current is None:
+            return
+        yield current
+        current = current.__cause__ or current.__context__
+
+
+def _reason(exc: BaseException) -> str:
+    # httpx's ReadError usually has an empty message (reliability-security.md §6.1).
+    text = errors.plain_text(str(exc), limit=120)
+    if text:
+        return text
+    return "connection reset" if isinstance(exc, httpx.ReadError) else type(exc).__name__
