@@ -1,3 +1,7 @@
 from django.urls import path
 
-websocket_urlpatterns: list = []
+from .consumers import PlaygroundConsumer
+
+websocket_urlpatterns = [
+    path("ws/sessions/<uuid:session_id>/", PlaygroundConsumer.as_asgi()),
+]

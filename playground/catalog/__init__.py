@@ -4,7 +4,16 @@ from functools import cache
 
 from .build import Catalog, catalog_build, catalog_load
 from .loader import CatalogError
-from .spec import DIALECT_LABELS, DIALECTS, DialectSpec, ModelSpec, ParamSpec, Pricing, PriceTier, ProviderSpec
+from .spec import (
+    DIALECT_LABELS,
+    DIALECTS,
+    DialectSpec,
+    ModelSpec,
+    ParamSpec,
+    PriceTier,
+    Pricing,
+    ProviderSpec,
+)
 
 __all__ = [
     "DIALECTS", "DIALECT_LABELS", "Catalog", "CatalogError", "DialectSpec", "ModelSpec",

@@ -15,10 +15,8 @@ from typing import Any
 from .spec import (
     AUTH_SCHEMES,
     DIALECTS,
-    INPUT_KINDS,
     PARAM_TYPES,
     DialectSpec,
-    ModelSpec,
     ParamSpec,
     PriceTier,
     Pricing,

@@ -1,0 +1,131 @@
+"""One thin websocket consumer per open page: validate, create runs, start one task per run, and
+forward the run's frames. Runs belong to the server; closing the socket never stops them."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.core.exceptions import ObjectDoesNotExist
+from django.template.loader import render_to_string
+
+from .models import Run
+from .runs import executor
+from .runs.submit import run_regenerate, run_submit
+from .runs.upstream import simulator_base_from_scope
+from .selectors import owner_key_for, run_get_for, runs_active_in, session_get_for
+
+log = logging.getLogger(__name__)
+MAX_MESSAGE_CHARS = 512 * 1024
+CLOSE_NOT_FOUND = 4404
+
+
+class PlaygroundConsumer(AsyncWebsocketConsumer):
+    async def connect(self):
+        session = self.scope.get("session")
+        self.owner_key = owner_key_for(user=self.scope.get("user"),
+                                       session_key=session.session_key if session else None)
+        self.watching: set[str] = set()
+        self.waiting_snapshot: set[str] = set()
+        try:
+            self.playground = await database_sync_to_async(session_get_for)(
+                owner_key=self.owner_key, session_id=self.scope["url_route"]["kwargs"]["session_id"])
+        except ObjectDoesNotExist:
+            await self.close(code=CLOSE_NOT_FOUND)
+            return
+        await self.accept()
+        for run in await database_sync_to_async(runs_active_in)(session=self.playground):
+            await self.watch(str(run.id), resync=True)
+
+    async def disconnect(self, code):
+        for run_id in self.watching:
+            await self.channel_layer.group_discard(executor.frames_group(run_id), self.channel_name)
+
+    async def receive(self, text_data=None, bytes_data=None):
+        message = _parse(text_data)
+        if message is None:
+            await self.send_errors(["The page sent a message the server could not read. Reload."])
+            return
+        action = message.get("action", "send")
+        handler = {"send": self.on_send, "stop": self.on_stop,
+                   "regenerate": self.on_regenerate}.get(action)
+        if handler is None:
+            await self.send_errors([f"Unknown action {str(action)[:40]!r}."])
+            return
+        await handler(message)
+
+    async def on_send(self, message: dict):
+        submission = await database_sync_to_async(run_submit)(owner_key=self.owner_key,
+                                                             data=message)
+        await self.start(submission)
+
+    async def on_regenerate(self, message: dict):
+        submission = await database_sync_to_async(run_regenerate)(owner_key=self.owner_key,
+                                                                 run_id=message.get("run"))
+        await self.start(submission)
+
+    async def start(self, submission):
+        if submission.run is None:
+            await self.send_errors(submission.errors, submission=submission)
+            return
+        await self.watch(str(submission.run.id), resync=False)
+        await self.send(text_data=render_to_string("playground/page.html#run_accepted", {
+            "run": submission.run, "pane": submission.pane}))
+        await executor.run_start(run=submission.run, model=submission.model,
+                                 simulator_base=simulator_base_from_scope(self.scope))
+
+    async def on_stop(self, message: dict):
+        try:
+            run = await database_sync_to_async(run_get_for)(owner_key=self.owner_key,
+                                                            run_id=message.get("run"))
+        except ObjectDoesNotExist:
+            await self.send_errors(["That run does not exist."])
+            return
+        await executor.run_stop(run_id=run.id)
+
+    async def watch(self, run_id: str, *, resync: bool):
+        """Join the run's frames; a rejoining page first asks the task for a full snapshot."""
+        self.watching.add(run_id)
+        await self.channel_layer.group_add(executor.frames_group(run_id), self.channel_name)
+        if not resync:
+            return
+        self.waiting_snapshot.add(run_id)
+        await self.channel_layer.group_send(executor.control_group(run_id), {
+            "type": "run.sync", "reply_to": self.channel_name})
+        run = await database_sync_to_async(Run.objects.get)(pk=run_id)
+        if not run.is_active:  # it ended while we were joining: show the stored result
+            await self.run_frame({"run_id": run_id, "seq": 0, "final": True,
+                                  "html": await database_sync_to_async(_final_html)(run)})
+
+    async def run_frame(self, event: dict):
+        run_id = event["run_id"]
+        if event.get("snapshot") or event.get("final"):
+            self.waiting_snapshot.discard(run_id)
+        elif run_id in self.waiting_snapshot:
+            return  # already contained in the snapshot on its way
+        await self.send(text_data=event["html"])
+
+    async def send_errors(self, errors: list[str], submission=None):
+        await self.send(text_data=render_to_string("playground/page.html#composer_errors", {
+            "errors": errors, "oob": True, "submission": submission}))
+
+
+def _parse(text: str | None) -> dict | None:
+    if not text or len(text) > MAX_MESSAGE_CHARS:
+        return None
+    try:
+        message = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(message, dict):
+        return None
+    message.pop("HEADERS", None)
+    return message
+
+
+def _final_html(run: Run) -> str:
+    from .runs.fragments import final_frame
+
+    return final_frame(run)

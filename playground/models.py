@@ -1,0 +1,132 @@
+"""Stored sessions: a PlaygroundSession has panes; each pane holds a thread of runs.
+
+A Run is one request to a model and everything it produced and cost. Runs form a tree through
+`parent` (edit-and-resend and regenerate branch from an earlier point); a pane shows the thread
+that ends at its `head`.
+"""
+
+import uuid
+
+from django.db import models
+
+
+class PlaygroundSession(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # Who may see and change it: "user:<pk>" for a signed-in user, "anon:<hash>" for a browser.
+    owner_key = models.CharField(max_length=80, db_index=True)
+    title = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at"]
+
+    def __str__(self) -> str:
+        return self.title or f"Session {self.id}"
+
+
+class Pane(models.Model):
+    session = models.ForeignKey(PlaygroundSession, on_delete=models.CASCADE, related_name="panes")
+    position = models.PositiveSmallIntegerField(default=0)
+    model_ref = models.CharField(max_length=200)
+    dialect = models.CharField(max_length=16, default="chat")
+    system = models.TextField(blank=True)
+    params = models.JSONField(default=dict, blank=True)
+    head = models.ForeignKey("Run", null=True, blank=True, on_delete=models.SET_NULL,
+                             related_name="+")
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return f"Pane {self.position} ({self.model_ref})"
+
+
+class Attachment(models.Model):
+    KINDS = [("image", "Image"), ("video", "Video"), ("document", "Document")]
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner_key = models.CharField(max_length=80, db_index=True)
+    kind = models.CharField(max_length=16, choices=KINDS)
+    mime = models.CharField(max_length=100)
+    name = models.CharField(max_length=255)
+    size = models.PositiveIntegerField()
+    data = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Run(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        STREAMING = "streaming", "Streaming"
+        DONE = "done", "Done"
+        STOPPED = "stopped", "Stopped"
+        FAILED = "failed", "Failed"
+        INTERRUPTED = "interrupted", "Interrupted"
+
+    ACTIVE = (Status.QUEUED, Status.STREAMING)
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    pane = models.ForeignKey(Pane, on_delete=models.CASCADE, related_name="runs")
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="children")
+    prompt = models.TextField()
+    attachments = models.ManyToManyField(Attachment, blank=True, related_name="runs")
+    # What was asked, frozen at send time.
+    provider_id = models.CharField(max_length=100)
+    model_id = models.CharField(max_length=200)
+    model_name = models.CharField(max_length=200)
+    dialect = models.CharField(max_length=16)
+    system = models.TextField(blank=True)
+    params = models.JSONField(default=dict, blank=True)  # the panel's values
+    sent_params = models.JSONField(default=dict, blank=True)  # what was actually sent
+    # The HTTP call against the real provider: {"url", "headers", "json"}, with the key replaced
+    # by its environment variable's name and attachment data by a placeholder. For "View code".
+    request = models.JSONField(default=dict, blank=True)
+    # What came back.
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    finish_reason = models.CharField(max_length=40, blank=True)
+    text = models.TextField(blank=True)
+    reasoning = models.TextField(blank=True)
+    error_kind = models.CharField(max_length=40, blank=True)
+    error_message = models.TextField(blank=True)
+    error_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    provider_message = models.TextField(blank=True)
+    # Usage and cost. usage_source: "reported" by the provider, or "estimated" by our token rule.
+    input_tokens = models.PositiveIntegerField(null=True, blank=True)
+    cached_input_tokens = models.PositiveIntegerField(null=True, blank=True)
+    output_tokens = models.PositiveIntegerField(null=True, blank=True)
+    reasoning_tokens = models.PositiveIntegerField(null=True, blank=True)
+    usage_source = models.CharField(max_length=16, blank=True)
+    cost = models.DecimalField(max_digits=20, decimal_places=12, null=True, blank=True)
+    cost_estimated = models.BooleanField(default=False)
+    reported_cost = models.DecimalField(max_digits=20, decimal_places=12, null=True, blank=True)
+    price_snapshot = models.JSONField(default=dict, blank=True)
+    estimated_input_tokens = models.PositiveIntegerField(null=True, blank=True)
+    # Timing, in milliseconds from the start of the run.
+    ttft_ms = models.PositiveIntegerField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    retries = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"Run {self.id} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE
+
+    @property
+    def tokens_per_second(self) -> float | None:
+        """Output tokens over the streaming time (first token to end)."""
+        if not self.output_tokens or self.duration_ms is None or self.ttft_ms is None:
+            return None
+        seconds = (self.duration_ms - self.ttft_ms) / 1000
+        return round(self.output_tokens / seconds, 1) if seconds > 0 else None

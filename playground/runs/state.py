@@ -1,0 +1,125 @@
+"""What a run has received so far, its live metrics, and the fields stored when it ends."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from playground.catalog import ModelSpec
+from playground.pricing import Cost, cost_for_usage
+from playground.providers.types import (
+    Event,
+    Failure,
+    Finished,
+    ReasoningDelta,
+    Retrying,
+    TextDelta,
+    Usage,
+)
+from playground.tokens import count_text_tokens
+
+
+@dataclass
+class RunState:
+    run_id: str
+    model: ModelSpec
+    estimated_input_tokens: int
+    started: float = field(default_factory=time.monotonic)
+    text: list[str] = field(default_factory=list)
+    reasoning: list[str] = field(default_factory=list)
+    pending_text: list[str] = field(default_factory=list)
+    pending_reasoning: list[str] = field(default_factory=list)
+    first_token_at: float | None = None
+    ended_at: float | None = None
+    usage: Usage | None = None
+    finished: Finished | None = None
+    failure: Failure | None = None
+    retrying: Retrying | None = None
+    retries: int = 0
+    stopped: bool = False
+    seq: int = 0  # frames sent so far; lets a rejoining viewer skip what a snapshot holds
+
+    def apply(self, event: Event) -> None:
+        if isinstance(event, TextDelta | ReasoningDelta) and event.text:
+            if self.first_token_at is None:
+                self.first_token_at = time.monotonic()
+            self.retrying = None
+            is_text = isinstance(event, TextDelta)
+            (self.text if is_text else self.reasoning).append(event.text)
+            (self.pending_text if is_text else self.pending_reasoning).append(event.text)
+        elif isinstance(event, Usage):
+            self.usage = event
+        elif isinstance(event, Finished):
+            self.finished = event
+        elif isinstance(event, Failure):
+            self.failure = event
+        elif isinstance(event, Retrying):
+            self.retrying, self.retries = event, self.retries + 1
+
+    def take_pending(self) -> tuple[str, str]:
+        text, reasoning = "".join(self.pending_text), "".join(self.pending_reasoning)
+        self.pending_text.clear()
+        self.pending_reasoning.clear()
+        return text, reasoning
+
+    @property
+    def full_text(self) -> str:
+        return "".join(self.text)
+
+    @property
+    def full_reasoning(self) -> str:
+        return "".join(self.reasoning)
+
+    @property
+    def elapsed_ms(self) -> int:
+        return int(((self.ended_at or time.monotonic()) - self.started) * 1000)
+
+    @property
+    def ttft_ms(self) -> int | None:
+        return None if self.first_token_at is None else int((self.first_token_at - self.started) * 1000)
+
+    def estimated_usage(self) -> Usage:
+        """Our token rule over what arrived: used live, and when the provider sent no usage."""
+        reasoning = count_text_tokens(self.full_reasoning)
+        return Usage(input_tokens=self.estimated_input_tokens,
+                     output_tokens=count_text_tokens(self.full_text) + reasoning,
+                     reasoning_tokens=reasoning)
+
+    def best_usage(self) -> tuple[Usage, str]:
+        if self.usage is not None:
+            return self.usage, "reported"
+        return self.estimated_usage(), "estimated"
+
+    def cost(self) -> Cost:
+        usage, _ = self.best_usage()
+        return cost_for_usage(pricing=self.model.pricing, usage=usage)
+
+    def tokens_per_second(self) -> float | None:
+        usage, _ = self.best_usage()
+        if self.first_token_at is None or not usage.output_tokens:
+            return None
+        seconds = (self.ended_at or time.monotonic()) - self.first_token_at
+        return round(usage.output_tokens / seconds, 1) if seconds > 0.05 else None
+
+    def status(self) -> str:
+        if self.stopped:
+            return "stopped"
+        if self.failure is not None:
+            return "failed"
+        return "done" if self.ended_at else "streaming"
+
+    def final_fields(self) -> dict:
+        usage, source = self.best_usage()
+        failure = self.failure
+        return {
+            "status": self.status(), "text": self.full_text, "reasoning": self.full_reasoning,
+            "finish_reason": self.finished.reason if self.finished else "",
+            "input_tokens": usage.input_tokens, "cached_input_tokens": usage.cached_input_tokens,
+            "output_tokens": usage.output_tokens, "reasoning_tokens": usage.reasoning_tokens,
+            "usage_source": source, "ttft_ms": self.ttft_ms, "duration_ms": self.elapsed_ms,
+            "retries": self.retries,
+            "error_kind": failure.kind if failure else "",
+            "error_message": failure.message if failure else "",
+            "error_status": failure.status if failure else None,
+            "provider_message": failure.provider_message if failure else "",
+        }

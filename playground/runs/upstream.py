@@ -1,0 +1,85 @@
+"""From a stored Run to an UpstreamRequest: endpoint, key, history and attachments."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import weakref
+
+import httpx
+from django.conf import settings
+
+from playground.catalog import ModelSpec, get_catalog
+from playground.models import Run
+from playground.providers.types import Attachment, Endpoint, Limits, Turn, UpstreamRequest
+from playground.selectors import run_thread
+
+_clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def http_client() -> httpx.AsyncClient:
+    """One pooled client per event loop: creating one per run would cost TLS setup each time."""
+    loop = asyncio.get_running_loop()
+    client = _clients.get(loop)
+    if client is None or client.is_closed:
+        limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
+        client = httpx.AsyncClient(limits=limits, follow_redirects=False, timeout=httpx.Timeout(
+            settings.PLAYGROUND_TOTAL_TIMEOUT, connect=settings.PLAYGROUND_CONNECT_TIMEOUT))
+        _clients[loop] = client
+    return client
+
+
+def limits_from_settings() -> Limits:
+    return Limits(connect=settings.PLAYGROUND_CONNECT_TIMEOUT,
+                  first_token=settings.PLAYGROUND_FIRST_TOKEN_TIMEOUT,
+                  idle=settings.PLAYGROUND_IDLE_TIMEOUT, total=settings.PLAYGROUND_TOTAL_TIMEOUT,
+                  max_retries=settings.PLAYGROUND_MAX_RETRIES,
+                  max_retry_after=settings.PLAYGROUND_MAX_RETRY_AFTER)
+
+
+def simulator_base_from_scope(scope: dict) -> str:
+    """The app's own /simulator/v1, at whatever address this server listens on."""
+    if settings.PLAYGROUND_SIMULATOR_URL:
+        return settings.PLAYGROUND_SIMULATOR_URL.rstrip("/")
+    host, port = (scope.get("server") or ("127.0.0.1", 8000))[:2]
+    host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)  # noqa: S104
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{port or 80}/simulator/v1"
+
+
+def endpoint_for(*, model: ModelSpec, dialect: str, simulator_base: str) -> Endpoint:
+    catalog = get_catalog()
+    provider = catalog.provider_of(model)
+    spec = provider.dialects[dialect]
+    return Endpoint(base_url=provider.base_url or simulator_base, dialect=dialect, path=spec.path,
+                    auth=spec.auth, model_field=spec.model_field,
+                    api_key=catalog.provider_key(provider, os.environ),
+                    provider_name=provider.name)
+
+
+def key_placeholder(*, model: ModelSpec) -> str:
+    provider = get_catalog().provider_of(model)
+    return f"${provider.key_env}" if provider.key_env else ""
+
+
+def turns_for(run: Run) -> tuple[Turn, ...]:
+    """The thread up to and including this run's prompt (DB access: call from a thread)."""
+    turns: list[Turn] = []
+    for earlier in run_thread(run=run.parent):
+        turns.append(Turn(role="user", text=earlier.prompt, attachments=attachments_of(earlier)))
+        if earlier.text:
+            turns.append(Turn(role="assistant", text=earlier.text))
+    turns.append(Turn(role="user", text=run.prompt, attachments=attachments_of(run)))
+    return tuple(turns)
+
+
+def attachments_of(run: Run) -> tuple[Attachment, ...]:
+    return tuple(Attachment(kind=a.kind, mime=a.mime, name=a.name, data=bytes(a.data))
+                 for a in run.attachments.all())
+
+
+def upstream_request_for(*, run: Run, model: ModelSpec, simulator_base: str) -> UpstreamRequest:
+    return UpstreamRequest(
+        endpoint=endpoint_for(model=model, dialect=run.dialect, simulator_base=simulator_base),
+        model=model.id, turns=turns_for(run), system=run.system, params=dict(run.sent_params))
