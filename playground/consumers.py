@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 
 from .models import Run
 from .runs import executor
+from .runs.fragments import final_frame
 from .runs.submit import run_regenerate, run_submit
 from .runs.upstream import simulator_base_from_scope
 from .selectors import owner_key_for, run_get_for, runs_active_in, session_get_for
@@ -71,8 +72,9 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
             await self.send_errors(submission.errors, submission=submission)
             return
         await self.watch(str(submission.run.id), resync=False)
-        await self.send(text_data=render_to_string("playground/page.html#run_accepted", {
-            "run": submission.run, "pane": submission.pane}))
+        html = await database_sync_to_async(render_to_string)(
+            "playground/page.html#run_accepted", {"run": submission.run, "pane": submission.pane})
+        await self.send(text_data=html)
         await executor.run_start(run=submission.run, model=submission.model,
                                  simulator_base=simulator_base_from_scope(self.scope))
 
@@ -97,7 +99,7 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
         run = await database_sync_to_async(Run.objects.get)(pk=run_id)
         if not run.is_active:  # it ended while we were joining: show the stored result
             await self.run_frame({"run_id": run_id, "seq": 0, "final": True,
-                                  "html": await database_sync_to_async(_final_html)(run)})
+                                  "html": await database_sync_to_async(final_frame)(run)})
 
     async def run_frame(self, event: dict):
         run_id = event["run_id"]
@@ -123,9 +125,3 @@ def _parse(text: str | None) -> dict | None:
         return None
     message.pop("HEADERS", None)
     return message
-
-
-def _final_html(run: Run) -> str:
-    from .runs.fragments import final_frame
-
-    return final_frame(run)

@@ -1,0 +1,18 @@
+import pytest
+
+from tests.live import LiveApp
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory):
+    """The whole app under daphne; its built-in simulator is what the tests stream from."""
+    app = LiveApp(tmp_path_factory.mktemp("live")).start()
+    yield app
+    app.stop()
+
+
+@pytest.fixture
+def simulator_url(live_app, settings):
+    """Point this process's runs at the live app's simulator."""
+    settings.PLAYGROUND_SIMULATOR_URL = live_app.url + "/simulator/v1"
+    return settings.PLAYGROUND_SIMULATOR_URL

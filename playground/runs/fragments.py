@@ -31,8 +31,9 @@ def delta_frame(state: RunState, *, text: str, reasoning: str) -> str:
 
 def snapshot_frame(state: RunState) -> str:
     """The streaming run as it is now, replacing whatever a (re)joining page shows."""
+    text, reasoning = state.sent_so_far()
     return render_to_string("playground/run.html#streaming_body", {
-        "run_id": state.run_id, "text": state.full_text, "reasoning": state.full_reasoning,
+        "run_id": state.run_id, "text": text, "reasoning": reasoning,
         "metrics": live_metrics(state), "oob": True})
 
 

@@ -70,6 +70,13 @@ class RunState:
     def full_reasoning(self) -> str:
         return "".join(self.reasoning)
 
+    def sent_so_far(self) -> tuple[str, str]:
+        """Text and reasoning already broadcast (a snapshot must not repeat pending deltas)."""
+        text, reasoning = self.full_text, self.full_reasoning
+        unsent_text = sum(len(p) for p in self.pending_text)
+        unsent_reasoning = sum(len(p) for p in self.pending_reasoning)
+        return text[: len(text) - unsent_text], reasoning[: len(reasoning) - unsent_reasoning]
+
     @property
     def elapsed_ms(self) -> int:
         return int(((self.ended_at or time.monotonic()) - self.started) * 1000)
@@ -88,6 +95,8 @@ class RunState:
     def best_usage(self) -> tuple[Usage, str]:
         if self.usage is not None:
             return self.usage, "reported"
+        if self.failure is not None and self.first_token_at is None:
+            return Usage(), "estimated"  # refused before answering: nothing was billed
         return self.estimated_usage(), "estimated"
 
     def cost(self) -> Cost:

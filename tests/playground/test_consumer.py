@@ -1,0 +1,221 @@
+"""The websocket consumer against the real ASGI app, streaming from the simulator over loopback."""
+
+import asyncio
+import json
+import re
+import time
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+
+from playground.asgi import application
+from playground.models import Pane, PlaygroundSession, Run
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("simulator_url")]
+FAST = "[[sim tps=2000 ttft=0]]"
+
+
+async def open_page(async_client):
+    await async_client.get("/")
+    session = await PlaygroundSession.objects.alatest("created_at")
+    pane = await Pane.objects.aget(session=session)
+    return session, pane, async_client.cookies["sessionid"].value
+
+
+async def connect(session, cookie, *, origin=b"http://testserver"):
+    headers = [(b"origin", origin)] if origin else []
+    headers.append((b"cookie", f"sessionid={cookie}".encode()))
+    communicator = WebsocketCommunicator(application, f"/ws/sessions/{session.id}/",
+                                         headers=headers)
+    connected, code = await communicator.connect()
+    return communicator, connected, code
+
+
+def form(pane, prompt, **params):
+    data = {"action": "send", "pane": str(pane.id), "model": "simulator/seed-2-0-mini",
+            "dialect": "chat", "system": "", "prompt": prompt, "parent": "",
+            "max_tokens": "4096", "enable_thinking": "on", "reasoning_effort": "low",
+            "image_detail": "high", "HEADERS": {"HX-Request": "true"}}
+    return json.dumps(data | params)
+
+
+async def frames_until_final(communicator, *, timeout=20.0):
+    frames, deadline = [], time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        frame = await communicator.receive_from(timeout=deadline - time.monotonic())
+        frames.append(frame)
+        if re.search(r'<article id="run-[^"]+"[^>]*hx-swap-oob="true"', frame):
+            return frames
+    raise AssertionError("no final frame")
+
+
+def streamed(frames, part):
+    pieces = re.findall(rf'<span id="run-[^"]+-{part}" hx-swap-oob="beforeend">(.*?)</span>',
+                        "".join(frames), re.S)
+    return "".join(pieces)
+
+
+def unescape(text):
+    import html
+
+    return html.unescape(text)
+
+
+async def test_send_streams_reasoning_then_answer_and_records_cost(async_client):
+    session, pane, cookie = await open_page(async_client)
+    communicator, connected, _ = await connect(session, cookie)
+    assert connected
+    await communicator.send_to(text_data=form(pane, f"Explain tides briefly. {FAST}"))
+    accepted = await communicator.receive_from(timeout=5)
+    assert 'id="composer-reset"' in accepted and 'hx-swap-oob="beforeend"' in accepted
+    frames = await frames_until_final(communicator)
+    run = await Run.objects.aget()
+    assert run.status == "done" and run.usage_source == "reported"
+    assert unescape(streamed(frames, "answer")) == run.text and "tides" in run.text.lower()
+    assert unescape(streamed(frames, "reasoning")) == run.reasoning and run.reasoning
+    assert run.cost > 0 and run.price_snapshot["input"] == "0.12"
+    assert run.ttft_ms is not None and run.output_tokens >= run.reasoning_tokens > 0
+    final = frames[-1]
+    assert "Thinking" in final and "Cost" in final and 'data-metric="ttft"' in final
+    assert run.request["url"] == "https://api.empiriolabs.ai/v1/chat/completions"
+    assert run.request["headers"]["Authorization"] == "Bearer $EMPIRIOLABS_API_KEY"
+    await communicator.disconnect()
+
+
+async def test_deltas_are_coalesced_into_a_few_dozen_frames_per_second(async_client, settings):
+    settings.PLAYGROUND_FRAMES_PER_SECOND = 20
+    session, pane, cookie = await open_page(async_client)
+    communicator, _, _ = await connect(session, cookie)
+    await communicator.send_to(text_data=form(pane, "Write a long essay on rivers "
+                                              "[[sim tps=600 ttft=0]]", max_tokens="1500"))
+    started = time.monotonic()
+    frames = await frames_until_final(communicator)
+    elapsed = time.monotonic() - started
+    run = await Run.objects.aget()
+    deltas = [f for f in frames if 'hx-swap-oob="beforeend"' in f and "run-" in f][1:]
+    assert run.output_tokens > 150
+    assert len(deltas) <= elapsed * 20 + 3, (len(deltas), elapsed)
+    assert len(deltas) < run.output_tokens / 4  # many tokens per frame
+    assert unescape(streamed(frames, "answer")) == run.text
+    await communicator.disconnect()
+
+
+async def test_stop_cancels_upstream_and_keeps_partial_text_and_cost(async_client):
+    session, pane, cookie = await open_page(async_client)
+    communicator, _, _ = await connect(session, cookie)
+    await communicator.send_to(text_data=form(pane, "Tell a long story [[sim tps=40 ttft=0]]",
+                                              enable_thinking=""))
+    await communicator.receive_from(timeout=5)  # accepted
+    first = await communicator.receive_from(timeout=5)
+    assert "-answer" in first
+    run = await Run.objects.aget()
+    await communicator.send_to(text_data=json.dumps({"action": "stop", "run": str(run.id)}))
+    frames = await frames_until_final(communicator, timeout=5)
+    await run.arefresh_from_db()
+    assert run.status == "stopped" and run.text and run.usage_source == "estimated"
+    assert run.cost > 0 and "Stopped" in frames[-1]
+    assert run.output_tokens < 400
+    await communicator.disconnect()
+
+
+async def test_run_goes_on_after_the_socket_closes(async_client):
+    session, pane, cookie = await open_page(async_client)
+    communicator, _, _ = await connect(session, cookie)
+    await communicator.send_to(text_data=form(pane, "Short answer please [[sim tps=300 ttft=0]]"))
+    await communicator.receive_from(timeout=5)
+    await communicator.disconnect()
+    run = await Run.objects.aget()
+    for _ in range(100):
+        await asyncio.sleep(0.1)
+        await run.arefresh_from_db()
+        if not run.is_active:
+            break
+    assert run.status == "done" and run.text
+
+
+async def test_reconnect_mid_run_gets_a_snapshot_then_the_rest_without_duplicates(async_client):
+    session, pane, cookie = await open_page(async_client)
+    first, _, _ = await connect(session, cookie)
+    await first.send_to(text_data=form(pane, "Describe a forest [[sim tps=150 ttft=0]]",
+                                       enable_thinking="", max_tokens="300"))
+    await first.receive_from(timeout=5)
+    await first.receive_from(timeout=5)
+    await first.disconnect()
+    await asyncio.sleep(0.3)
+    second, connected, _ = await connect(session, cookie)
+    assert connected
+    frames = await frames_until_final(second)
+    snapshot = next(f for f in frames if re.search(r'id="run-[^"]+-body"[^>]*hx-swap-oob="true"', f))
+    before = unescape(re.search(r'-answer">(.*?)</div>', snapshot, re.S).group(1))
+    after = unescape(streamed(frames[frames.index(snapshot) + 1:], "answer"))
+    run = await Run.objects.aget()
+    assert before and before + after == run.text
+    await second.disconnect()
+
+
+async def test_upstream_error_shows_status_and_message_and_keeps_the_prompt(async_client, settings):
+    settings.PLAYGROUND_MAX_RETRIES = 0
+    session, pane, cookie = await open_page(async_client)
+    communicator, _, _ = await connect(session, cookie)
+    await communicator.send_to(text_data=form(pane, "Hello [[sim fault=429 retry_after=7]]"))
+    frames = await frames_until_final(communicator)
+    run = await Run.objects.aget()
+    assert run.status == "failed" and run.error_status == 429
+    assert "429" in frames[-1] and "Retry" in frames[-1]
+    assert run.prompt.startswith("Hello") and run.cost == 0
+    await communicator.disconnect()
+
+
+async def test_out_of_range_parameter_comes_back_as_a_form_error(async_client):
+    session, pane, cookie = await open_page(async_client)
+    communicator, _, _ = await connect(session, cookie)
+    await communicator.send_to(text_data=form(pane, "hi", max_tokens="999999"))
+    frame = await communicator.receive_from(timeout=5)
+    assert "max_tokens must be a whole number from 1 to 65536." in frame
+    assert 'id="params-panel"' in frame and 'value="999999"' in frame  # the user's value stays
+    assert not await Run.objects.aexists()
+    await communicator.disconnect()
+
+
+@pytest.mark.parametrize("message", ["not json", "[1, 2]", '"text"', "{" * 10, "x" * 600_000,
+                                     '{"action": "explode"}', '{"action": "stop", "run": 5}'])
+async def test_malformed_messages_get_an_error_and_the_socket_survives(async_client, message):
+    session, pane, cookie = await open_page(async_client)
+    communicator, _, _ = await connect(session, cookie)
+    await communicator.send_to(text_data=message)
+    assert 'id="composer-errors"' in await communicator.receive_from(timeout=5)
+    await communicator.send_to(text_data=form(pane, f"still alive? {FAST}"))
+    assert 'id="composer-reset"' in await communicator.receive_from(timeout=5)
+    await frames_until_final(communicator)
+    await communicator.disconnect()
+
+
+async def test_foreign_or_missing_origin_is_rejected(async_client):
+    session, _, cookie = await open_page(async_client)
+    for origin in (b"https://evil.example", b"null", b"http://testserver.evil.example", None):
+        communicator, connected, _ = await connect(session, cookie, origin=origin)
+        assert not connected, origin
+
+
+async def test_another_owners_session_and_runs_are_not_reachable(async_client, client):
+    session, pane, cookie = await open_page(async_client)
+    await sync_to_async(client.get)("/")
+    stranger_cookie = client.cookies["sessionid"].value
+    communicator, connected, code = await connect(session, stranger_cookie)
+    assert not connected and code == 4404
+    owner, _, _ = await connect(session, cookie)
+    await owner.send_to(text_data=form(pane, "Long story [[sim tps=50 ttft=0]]"))
+    await owner.receive_from(timeout=5)
+    run = await Run.objects.aget()
+    stranger_session = await PlaygroundSession.objects.exclude(pk=session.pk).aget()
+    intruder, connected, _ = await connect(stranger_session, stranger_cookie)
+    assert connected
+    await intruder.send_to(text_data=json.dumps({"action": "stop", "run": str(run.id)}))
+    assert "That run does not exist." in await intruder.receive_from(timeout=5)
+    await run.arefresh_from_db()
+    assert run.is_active
+    await owner.send_to(text_data=json.dumps({"action": "stop", "run": str(run.id)}))
+    await frames_until_final(owner)
+    await owner.disconnect()
+    await intruder.disconnect()
