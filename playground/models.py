@@ -87,7 +87,8 @@ class Run(models.Model):
     # by its environment variable's name and attachment data by a placeholder. For "View code".
     request = models.JSONField(default=dict, blank=True)
     # What came back.
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
+    # Runs start streaming as soon as they are stored (the task is created right after).
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.STREAMING)
     finish_reason = models.CharField(max_length=40, blank=True)
     text = models.TextField(blank=True)
     reasoning = models.TextField(blank=True)
