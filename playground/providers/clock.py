@@ -63,10 +63,11 @@ class Clock:
         # Checked up front: an await that completes without suspending never sees the timeout.
         if self.now() >= deadline:
             raise Expired(kind)
-        async with asyncio.timeout_at(deadline) as timeout:
-            try:
+        timeout = asyncio.timeout_at(deadline)
+        try:
+            async with timeout:
                 return await make()
-            except TimeoutError:
-                if not timeout.expired():
-                    raise
-        raise Expired(kind)
+        except TimeoutError:
+            if timeout.expired():
+                raise Expired(kind) from None
+            raise
