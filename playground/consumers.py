@@ -16,7 +16,7 @@ from .runs import executor
 from .runs.fragments import final_frame
 from .runs.submit import run_regenerate, run_submit
 from .runs.upstream import simulator_base_from_scope
-from .selectors import owner_key_for, run_get_for, runs_active_in, session_get_for
+from .selectors import owner_key_for, run_get_for, run_thread, runs_active_in, session_get_for
 
 log = logging.getLogger(__name__)
 MAX_MESSAGE_CHARS = 512 * 1024
@@ -72,8 +72,7 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
             await self.send_errors(submission.errors, submission=submission)
             return
         await self.watch(str(submission.run.id), resync=False)
-        html = await database_sync_to_async(render_to_string)(
-            "playground/page.html#run_accepted", {"run": submission.run, "pane": submission.pane})
+        html = await database_sync_to_async(_accepted_html)(submission)
         await self.send(text_data=html)
         await executor.run_start(run=submission.run, model=submission.model,
                                  simulator_base=simulator_base_from_scope(self.scope))
@@ -125,3 +124,10 @@ def _parse(text: str | None) -> dict | None:
         return None
     message.pop("HEADERS", None)
     return message
+
+
+def _accepted_html(submission) -> str:
+    context = {"run": submission.run, "pane": submission.pane, "rethread": submission.branched}
+    if submission.branched:
+        context["thread"] = run_thread(run=submission.run)
+    return render_to_string("playground/page.html#run_accepted", context)

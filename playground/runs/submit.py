@@ -22,6 +22,7 @@ class Submission:
     prompt_form: PromptForm | None = None
     params_form: ParamsForm | None = None
     errors: list[str] = field(default_factory=list)
+    branched: bool = False  # the run does not continue the thread on screen: redraw it
 
 
 def as_list(value) -> list:
@@ -74,6 +75,7 @@ def run_submit(*, owner_key: str, data: dict) -> Submission:
         return _with_form_errors(submission)
     submission.errors = check_attachments(model=model, dialect=dialect, attachments=attachments)
     if not submission.errors:
+        submission.branched = parent != pane.head
         submission.run = _store(submission, parent=parent, attachments=attachments)
     return submission
 
@@ -125,4 +127,4 @@ def run_regenerate(*, owner_key: str, run_id) -> Submission:
         estimated_input_tokens=estimate_input_tokens(
             system=original.system, thread=thread, prompt=original.prompt,
             attachments=attachments, params=original.sent_params))
-    return Submission(pane=original.pane, run=run, model=model)
+    return Submission(pane=original.pane, run=run, model=model, branched=True)
