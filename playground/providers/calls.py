@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from playground.providers.types import HttpCall, UpstreamRequest
+from playground.providers.types import Endpoint, HttpCall, UpstreamRequest
 
 ANTHROPIC_VERSION = "2023-06-01"
 
@@ -17,7 +17,8 @@ def redacted(request: UpstreamRequest, *, placeholder: str | None) -> UpstreamRe
     key = request.endpoint.api_key
     endpoint = dataclasses.replace(request.endpoint, api_key=placeholder)
     # A caller may have put the key into an extra header too; it must not leak through there.
-    headers = {name: _scrub(value, key, placeholder) for name, value in request.extra_headers.items()}
+    headers = {name: _scrub(value, key, placeholder)
+               for name, value in request.extra_headers.items()}
     return dataclasses.replace(request, endpoint=endpoint, extra_headers=headers)
 
 
@@ -35,15 +36,22 @@ def http_call(*, request: UpstreamRequest, body: dict[str, Any]) -> HttpCall:
     if endpoint.dialect == "messages":
         # Anthropic rejects calls without a version; compatible gateways ignore the header.
         headers["anthropic-version"] = ANTHROPIC_VERSION
-    key = endpoint.api_key
-    if key and endpoint.auth == "bearer":
-        headers["Authorization"] = f"Bearer {key}"
-    elif key and endpoint.auth == "x-api-key":
-        headers["x-api-key"] = key
-    elif key and endpoint.auth == "body:key":
-        body = {**body, "key": key}
+    headers, body = _with_key(endpoint, headers, body)
     headers.update(request.extra_headers)
     return HttpCall(method="POST", url=endpoint.url, headers=headers, json=body)
+
+
+def _with_key(endpoint: Endpoint, headers: dict[str, str], body: dict[str, Any]
+              ) -> tuple[dict[str, str], dict[str, Any]]:
+    """Endpoint.auth: bearer | x-api-key | body:key | none. No key configured: nothing is sent."""
+    key = endpoint.api_key
+    if key and endpoint.auth == "bearer":
+        headers = {**headers, "Authorization": f"Bearer {key}"}
+    elif key and endpoint.auth == "x-api-key":
+        headers = {**headers, "x-api-key": key}
+    elif key and endpoint.auth == "body:key":
+        body = {**body, "key": key}
+    return headers, body
 
 
 def stop_list(value: Any) -> list[str]:

@@ -78,11 +78,12 @@ def _with(**fields: Any) -> dict[str, Any]:
 def usage_from(raw: dict[str, Any]) -> Usage:
     """Chat usage in all its shapes: OpenAI/Ark details, DeepSeek cache hits, OpenRouter cost."""
     cached = count(mapping(raw.get("prompt_tokens_details")).get("cached_tokens"))
+    reasoning = count(mapping(raw.get("completion_tokens_details")).get("reasoning_tokens"))
     return Usage(
         input_tokens=count(raw.get("prompt_tokens")),
         cached_input_tokens=cached or count(raw.get("prompt_cache_hit_tokens")),
         output_tokens=count(raw.get("completion_tokens")),
-        reasoning_tokens=count(mapping(raw.get("completion_tokens_details")).get("reasoning_tokens")),
+        reasoning_tokens=reasoning,
         reported_cost=_cost(raw.get("cost")),
     )
 
@@ -100,11 +101,12 @@ def _deltas(delta: dict[str, Any]) -> list[Event]:
     # DeepSeek/Ark use reasoning_content, OpenRouter and others reasoning (protocols.md §1.3).
     reasoning = text(delta.get("reasoning_content")) or text(delta.get("reasoning"))
     content = text(delta.get("content"))
-    return ([ReasoningDelta(reasoning)] if reasoning else []) + ([TextDelta(content)] if content else [])
+    events: list[Event] = [ReasoningDelta(reasoning)] if reasoning else []
+    return events + ([TextDelta(content)] if content else [])
 
 
 class ChatNormaliser(Normaliser):
-    """`data:` chunks until `[DONE]`; usage on its own chunk, on the finish chunk, or on every one."""
+    """`data:` chunks until `[DONE]`; usage on its own chunk, the finish chunk, or every chunk."""
 
     finish_reason: str | None = None
 

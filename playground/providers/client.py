@@ -30,7 +30,7 @@ from playground.providers.dialects import build_call
 from playground.providers.failures import Where
 from playground.providers.retry import delay_before_retry
 from playground.providers.transport import Attempt, RetryCandidate
-from playground.providers.types import Event, Limits, Retrying, UpstreamRequest
+from playground.providers.types import Event, Failure, HttpCall, Limits, Retrying, UpstreamRequest
 
 Sleep = Callable[[float], Awaitable[object]]
 
@@ -42,31 +42,42 @@ async def stream_events(*, client: httpx.AsyncClient, request: UpstreamRequest, 
     Retries (at most limits.max_retries) happen only before the first token and are announced
     with a Retrying event before each wait; `sleep` is injectable so tests need not wait.
     """
-    where = Where.of(request)
     try:
         call = build_call(request)
-    except ValueError as exc:
+    except ValueError as exc:  # input this dialect cannot carry, e.g. video on Messages
         yield failures.unsupported_input(str(exc))
         return
-    clock = Clock.start(limits)
+    async with aclosing(_attempts(client, request, call, limits, sleep)) as events:
+        async for event in events:
+            yield event
+
+
+async def _attempts(client: httpx.AsyncClient, request: UpstreamRequest, call: HttpCall,
+                    limits: Limits, sleep: Sleep) -> AsyncIterator[Event]:
+    clock, where = Clock.start(limits), Where.of(request)
     for retry_number in itertools.count():
-        clock.start_attempt()
         attempt = Attempt(client=client, call=call, where=where, request=request, clock=clock)
-        candidate: RetryCandidate | None = None
-        async with aclosing(attempt.events()) as items:
-            async for item in items:
-                if isinstance(item, RetryCandidate):
-                    candidate = item
-                else:
-                    yield item
-        if candidate is None:
+        async with aclosing(attempt.events()) as events:
+            async for event in events:
+                yield event
+        step = _after(attempt.retry_candidate, retry_number=retry_number, clock=clock)
+        if step is None:
             return
-        delay = _delay(candidate, retry_number=retry_number, clock=clock)
-        if delay is None:
-            yield candidate.failure
+        yield step
+        if isinstance(step, Failure):
             return
-        yield Retrying(attempt=retry_number + 1, delay=delay, reason=candidate.reason)
-        await sleep(delay)
+        await sleep(step.delay)
+
+
+def _after(candidate: RetryCandidate | None, *, retry_number: int, clock: Clock
+           ) -> Retrying | Failure | None:
+    """After an attempt: nothing (it ended the run), a Retrying, or the Failure to give up with."""
+    if candidate is None:
+        return None
+    delay = _delay(candidate, retry_number=retry_number, clock=clock)
+    if delay is None:
+        return candidate.failure
+    return Retrying(attempt=retry_number + 1, delay=delay, reason=candidate.reason)
 
 
 def _delay(candidate: RetryCandidate, *, retry_number: int, clock: Clock) -> float | None:

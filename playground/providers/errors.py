@@ -2,7 +2,8 @@
 
 Shapes accepted (protocols.md §1.5, §3.4, §4, §5.5):
   OpenAI      {"error": {"message", "type", "param", "code"}}
-  Ark         {"error": {"code": "InvalidParameter", "message": "... Request id: ...", "type": "BadRequest"}}
+  Ark         {"error": {"code": "InvalidParameter", "message": "… Request id: …",
+                         "type": "BadRequest"}}
   Anthropic   {"type": "error", "error": {"type", "message"}, "request_id"}
   OpenRouter  {"error": {"code": 429, "message", "metadata"}}
   flat        {"message" | "detail": ..., "code", "type"} (Responses `error` events, gateways)

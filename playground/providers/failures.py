@@ -79,7 +79,8 @@ def unsupported_input(reason: str) -> Failure:
 
 def connect_timeout(where: Where, limits: Limits) -> Failure:
     return Failure(kind="timeout_connect", retryable=True, message=f"Timed out connecting to "
-                   f"{where.host} after {seconds(limits.connect)} s. Check the base URL or your network.")
+                   f"{where.host} after {seconds(limits.connect)} s. Check the base URL or your "
+                   "network.")
 
 
 def first_token_timeout(where: Where, limits: Limits) -> Failure:
@@ -94,8 +95,9 @@ def idle_timeout(where: Where, limits: Limits) -> Failure:
 
 
 def total_timeout(where: Where, limits: Limits) -> Failure:
-    return Failure(kind="timeout_total", retryable=True, message=f"The answer from {where.provider} "
-                   f"took longer than the {seconds(limits.total)} s limit and was stopped. {KEEP_PARTIAL}")
+    return Failure(kind="timeout_total", retryable=True, message=f"The answer from "
+                   f"{where.provider} took longer than the {seconds(limits.total)} s limit and was "
+                   f"stopped. {KEEP_PARTIAL}")
 
 
 def disconnected(where: Where, *, answering: bool, reason: str) -> Failure:
@@ -164,8 +166,8 @@ def stream_error(where: Where, error: ProviderError) -> Failure:
 
 
 def malformed(where: Where, *, count: int) -> Failure:
-    return Failure(kind="malformed", retryable=True, message=f"Upstream sent malformed data: {count} "
-                   f"events from {where.provider} could not be read. {KEEP_PARTIAL}")
+    return Failure(kind="malformed", retryable=True, message=f"Upstream sent malformed data: "
+                   f"{count} events from {where.provider} could not be read. {KEEP_PARTIAL}")
 
 
 def undecodable(where: Where) -> Failure:

@@ -155,7 +155,8 @@ class MessagesNormaliser(Normaliser):
         if kind == "message_start":
             self._take_usage(mapping(payload.get("message")).get("usage"))
         elif kind == "message_delta":
-            self.stop_reason = text(mapping(payload.get("delta")).get("stop_reason")) or self.stop_reason
+            reason = text(mapping(payload.get("delta")).get("stop_reason"))
+            self.stop_reason = reason or self.stop_reason
             self._take_usage(payload.get("usage"))
         elif kind == "message_stop":
             return self.finish(self._reason())

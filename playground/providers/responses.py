@@ -27,7 +27,8 @@ from playground.providers.types import (
 MAPPED = frozenset({"max_tokens", "reasoning_effort", "enable_thinking", "enable_caching",
                     "enable_web_search", "image_detail", "video_fps"})
 TEXT_EVENTS = frozenset({"response.output_text.delta"})
-REASONING_EVENTS = frozenset({"response.reasoning_summary_text.delta", "response.reasoning_text.delta"})
+REASONING_EVENTS = frozenset({"response.reasoning_summary_text.delta",
+                              "response.reasoning_text.delta"})
 INCOMPLETE_REASONS = {"max_output_tokens": "length", "max_tokens": "length"}
 
 # --- Request ------------------------------------------------------------------------------------
@@ -136,7 +137,8 @@ class ResponsesNormaliser(Normaliser):
 
     def _failed(self, response: dict[str, Any]) -> list[Event]:
         self._take_usage(response)
-        return self.fail_with_error(mapping(response.get("error")) or {"message": "the response failed"})
+        error = mapping(response.get("error")) or {"message": "the response failed"}
+        return self.fail_with_error(error)
 
     def _take_usage(self, response: dict[str, Any]) -> None:
         if isinstance(response.get("usage"), dict):

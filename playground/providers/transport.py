@@ -61,41 +61,66 @@ class Attempt:
     request: UpstreamRequest
     clock: Clock
     normaliser: Normaliser = field(init=False)
+    # Set instead of yielding the Failure when the policy would retry it; the client decides.
+    retry_candidate: RetryCandidate | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.normaliser = new_normaliser(dialect=self.request.endpoint.dialect, where=self.where)
-        self.limits = self.clock.limits
+        self.clock.start_attempt()
 
-    async def events(self) -> AsyncIterator[Event | RetryCandidate]:
+    @property
+    def limits(self) -> Limits:
+        return self.clock.limits
+
+    async def events(self) -> AsyncIterator[Event]:
+        response = await self._send()
+        if not isinstance(response, httpx.Response):
+            for event in self._unless_retried(response):
+                yield event
+            return
         try:
-            http_request = self.client.build_request(
-                self.call.method, self.call.url, headers=self.call.headers, json=self.call.json,
-                timeout=httpx.Timeout(None, connect=self.limits.connect, pool=self.limits.connect))
+            async with aclosing(self._answer_or_failure(response)) as answer:
+                async for event in answer:
+                    for item in self._unless_retried(event):
+                        yield item
+        finally:
+            await response.aclose()  # also runs on cancellation: the upstream connection closes
+
+    def _unless_retried(self, item: Event | RetryCandidate) -> list[Event]:
+        if isinstance(item, RetryCandidate):
+            self.retry_candidate = item
+            return []
+        return [item]
+
+    async def _send(self) -> httpx.Response | Failure | RetryCandidate:
+        """The response with its headers read, or what went wrong before that."""
+        timeout = httpx.Timeout(None, connect=self.limits.connect, pool=self.limits.connect)
+        try:
+            http_request = self.client.build_request(self.call.method, self.call.url,
+                                                     headers=self.call.headers,
+                                                     json=self.call.json, timeout=timeout)
         except (httpx.InvalidURL, httpx.UnsupportedProtocol):
-            yield failures.bad_url(self.call.url)
-            return
+            return failures.bad_url(self.call.url)
         try:
-            response = await self.clock.within(lambda: self.client.send(http_request, stream=True))
+            return await self.clock.within(lambda: self.client.send(http_request, stream=True))
         except Expired as expired:
-            yield TIMEOUT_FAILURES[expired.kind](self.where, self.limits)
-            return
+            return TIMEOUT_FAILURES[expired.kind](self.where, self.limits)
         except httpx.HTTPError as exc:
-            yield before_response(self.where, exc, limits=self.limits, url=self.call.url)
-            return
+            return before_response(self.where, exc, limits=self.limits, url=self.call.url)
+
+    async def _answer_or_failure(self, response: httpx.Response
+                                 ) -> AsyncIterator[Event | RetryCandidate]:
         try:
-            async with aclosing(self._answer(response, sent_bytes=len(http_request.content))) as answer:
+            async with aclosing(self._answer(response)) as answer:
                 async for event in answer:
                     yield event
         except (Expired, LineTooLong, BodyTooBig, httpx.HTTPError) as exc:
             for event in self.normaliser.fail(self._failure_while_reading(exc)):
                 yield event
-        finally:
-            await response.aclose()  # also runs on cancellation: the upstream connection closes
 
-    async def _answer(self, response: httpx.Response, *, sent_bytes: int
-                      ) -> AsyncIterator[Event | RetryCandidate]:
+    async def _answer(self, response: httpx.Response) -> AsyncIterator[Event | RetryCandidate]:
         if not response.is_success:
-            yield await self._status_failure(response, sent_bytes=sent_bytes)
+            yield await self._status_failure(response)
             return
         media_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
         if media_type == "text/html":  # a proxy's or login page, not an answer
@@ -144,22 +169,23 @@ class Attempt:
         return bytes(body)
 
     async def _whole_body(self, response: httpx.Response) -> list[Event]:
-        payload = json_object(await self._read(response, cap=self.limits.max_body_bytes, strict=True))
+        body = await self._read(response, cap=self.limits.max_body_bytes, strict=True)
+        payload = json_object(body)
         if payload is None:
             return [failures.undecodable(self.where)]
         if payload.get("error"):
             return [failures.stream_error(self.where, errors.from_object(payload))]
         return events_from_body(dialect=self.request.endpoint.dialect, body=payload)
 
-    async def _status_failure(self, response: httpx.Response, *, sent_bytes: int
-                              ) -> Failure | RetryCandidate:
+    async def _status_failure(self, response: httpx.Response) -> Failure | RetryCandidate:
         try:
             body = await self._read(response, cap=ERROR_BODY_CAP, strict=False)
         except (Expired, httpx.HTTPError):
             body = b""  # the status alone still says what happened
         status, hint = response.status_code, retry_after(response.headers)
         failure = failures.http_status(self.where, status=status, error=errors.from_body(body),
-                                       retry_after=hint, sent_bytes=sent_bytes)
+                                       retry_after=hint,
+                                       sent_bytes=len(response.request.content))
         if failure.kind != "quota" and should_retry_status(status, response.headers):
             return RetryCandidate(failure, reason=f"HTTP {status}", server_hint=hint)
         return failure
@@ -173,7 +199,8 @@ class Attempt:
             return failures.too_big(self.where, what="a response", limit=self.limits.max_body_bytes)
         if isinstance(exc, httpx.DecodingError):
             return failures.undecodable(self.where)
-        return failures.disconnected(self.where, answering=self.clock.answering, reason=_reason(exc))
+        return failures.disconnected(self.where, answering=self.clock.answering,
+                                     reason=_reason(exc))
 
 
 def before_response(where: Where, exc: httpx.HTTPError, *, limits: Limits,

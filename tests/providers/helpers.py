@@ -11,8 +11,17 @@ import httpx
 
 from playground.providers.client import stream_events
 from playground.providers.types import (
-    Endpoint, Event, Failure, Finished, Limits, ReasoningDelta, Retrying, TextDelta, Turn,
-    UpstreamRequest, Usage,
+    Endpoint,
+    Event,
+    Failure,
+    Finished,
+    Limits,
+    ReasoningDelta,
+    Retrying,
+    TextDelta,
+    Turn,
+    UpstreamRequest,
+    Usage,
 )
 
 PATHS = {"chat": "/chat/completions", "responses": "/responses", "messages": "/messages"}

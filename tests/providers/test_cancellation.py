@@ -27,7 +27,8 @@ async def consume_until(request, client, *, stop_when, limits=SLOW, sleep=asynci
     reached = asyncio.Event()
 
     async def consume():
-        async for event in stream_events(client=client, request=request, limits=limits, sleep=sleep):
+        events = stream_events(client=client, request=request, limits=limits, sleep=sleep)
+        async for event in events:
             if stop_when(event):
                 reached.set()
 

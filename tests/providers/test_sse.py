@@ -1,4 +1,4 @@
-"""The SSE decoder on its own: framing rules from protocols.md §0, fed byte by byte where it matters."""
+"""The SSE decoder on its own: the framing rules of protocols.md §0."""
 
 from __future__ import annotations
 
@@ -53,7 +53,8 @@ def test_data_with_and_without_space_and_multi_line_data():
 
 def test_event_without_terminating_blank_line_is_discarded():
     decoder = SseDecoder(max_line_bytes=1024)
-    assert decoder.feed(b"data: complete\n\ndata: incomplete\n") == [SseEvent("message", "complete")]
+    events = decoder.feed(b"data: complete\n\ndata: incomplete\n")
+    assert events == [SseEvent("message", "complete")]
 
 
 def test_blank_lines_without_data_dispatch_nothing():

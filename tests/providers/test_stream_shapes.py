@@ -31,7 +31,8 @@ async def chat_run(upstream, client, *body):
 async def test_chat_usage_chunk_with_null_or_missing_choices_is_read(upstream, client):
     usage = {"prompt_tokens": 5, "completion_tokens": 2, "prompt_tokens_details": None}
     for usage_chunk in ({"choices": None, "usage": usage}, {"usage": usage}):
-        outcome = await chat_run(upstream, client, sse(chunk("Hi"), chunk(finish="stop"), usage_chunk), DONE)
+        frames = sse(chunk("Hi"), chunk(finish="stop"), usage_chunk)
+        outcome = await chat_run(upstream, client, frames, DONE)
         assert outcome.usage == Usage(input_tokens=5, output_tokens=2)
         assert outcome.end == Finished("stop")
 
@@ -60,7 +61,8 @@ async def test_chat_deepseek_cache_hit_and_openrouter_cost_are_read(upstream, cl
 async def test_chat_reasoning_from_reasoning_content_or_reasoning_in_order(upstream, client):
     outcome = await chat_run(upstream, client, sse(
         chunk("", reasoning="think "), chunk(None, reasoning=None, reasoning_extra=1),
-        {"choices": [{"delta": {"reasoning": "more"}}]}, chunk("answer"), chunk(finish="stop")), DONE)
+        {"choices": [{"delta": {"reasoning": "more"}}]}, chunk("answer"), chunk(finish="stop"),
+    ), DONE)
     kinds = [type(e) for e in outcome.events]
     assert kinds == [ReasoningDelta, ReasoningDelta, TextDelta, Finished]
     assert (outcome.reasoning, outcome.text) == ("think more", "answer")
@@ -112,6 +114,11 @@ def responses_event(kind, **fields):
     return sse({"type": kind, **fields}, event=kind)
 
 
+def summary(delta, index=0):
+    return responses_event("response.reasoning_summary_text.delta", item_id="rs",
+                           summary_index=index, delta=delta)
+
+
 async def responses_run(upstream, client, *body):
     server = await upstream(Reply(body=list(body)))
     return await run(client, make_request(server.url, "responses"))
@@ -123,8 +130,8 @@ async def test_responses_ark_stream_with_trailing_done_and_usage_details(upstrea
     outcome = await responses_run(
         upstream, client,
         responses_event("response.created", response={"status": "in_progress"}),
-        responses_event("response.reasoning_summary_text.delta", item_id="rs", summary_index=0, delta="\n"),
-        responses_event("response.reasoning_summary_text.delta", item_id="rs", summary_index=0, delta="ok"),
+        summary("\n"),
+        summary("ok"),
         responses_event("response.web_search_call.searching", item_id="ws"),
         responses_event("response.output_text.delta", item_id="m", delta="Hi"),
         responses_event("response.completed", response={"status": "completed", "usage": usage}),
@@ -139,9 +146,10 @@ async def test_responses_ark_stream_with_trailing_done_and_usage_details(upstrea
 async def test_responses_new_summary_part_starts_a_new_paragraph(upstream, client):
     outcome = await responses_run(
         upstream, client,
-        responses_event("response.reasoning_summary_text.delta", item_id="rs", summary_index=0, delta="One."),
-        responses_event("response.reasoning_summary_text.delta", item_id="rs", summary_index=1, delta="Two."),
-        responses_event("response.reasoning_text.delta", item_id="rs", content_index=0, delta="Raw."),
+        summary("One.", index=0),
+        summary("Two.", index=1),
+        responses_event("response.reasoning_text.delta", item_id="rs", content_index=0,
+                        delta="Raw."),
         responses_event("response.completed", response={"status": "completed"}),
     )
     assert outcome.reasoning == "One.\n\nTwo.\n\nRaw."
@@ -182,7 +190,8 @@ async def test_responses_failed_without_error_event_fails(upstream, client):
 
 
 async def test_responses_done_before_a_terminal_event_is_truncated(upstream, client):
-    outcome = await responses_run(upstream, client, responses_event("response.output_text.delta", delta="x"), DONE)
+    text = responses_event("response.output_text.delta", delta="x")
+    outcome = await responses_run(upstream, client, text, DONE)
     assert outcome.text == "x" and outcome.failure.kind == "truncated"
 
 
@@ -194,7 +203,13 @@ def messages_event(kind, **fields):
 
 
 def text_delta(text):
-    return messages_event("content_block_delta", index=0, delta={"type": "text_delta", "text": text})
+    delta = {"type": "text_delta", "text": text}
+    return messages_event("content_block_delta", index=0, delta=delta)
+
+
+def message_delta(stop_reason, output_tokens):
+    delta = {"stop_reason": stop_reason} if stop_reason else {}
+    return messages_event("message_delta", delta=delta, usage={"output_tokens": output_tokens})
 
 
 async def messages_run(upstream, client, *body):
@@ -210,8 +225,8 @@ async def test_messages_cache_usage_sums_input_and_keeps_cumulative_output(upstr
         messages_event("message_start", message={"usage": start_usage}),
         b"event: ping\ndata: {\"type\": \"ping\"}\n\n",
         text_delta("Hel"), text_delta("lo"),
-        messages_event("message_delta", delta={"stop_reason": "max_tokens"}, usage={"output_tokens": 4}),
-        messages_event("message_delta", delta={}, usage={"output_tokens": 9}),
+        message_delta("max_tokens", 4),
+        message_delta(None, 9),
         messages_event("message_stop"),
     )
     assert outcome.text == "Hello"
@@ -223,7 +238,7 @@ async def test_messages_cache_usage_sums_input_and_keeps_cumulative_output(upstr
 async def test_messages_stop_sequence_is_reported(upstream, client):
     outcome = await messages_run(
         upstream, client, text_delta("a"),
-        messages_event("message_delta", delta={"stop_reason": "stop_sequence"}, usage={"output_tokens": 1}),
+        message_delta("stop_sequence", 1),
         messages_event("message_stop"),
     )
     assert outcome.end == Finished("stop_sequence")
@@ -237,7 +252,8 @@ async def test_messages_error_event_midstream_keeps_text_and_fails(upstream, cli
     )
     assert outcome.text == "partial"
     assert outcome.usage == Usage(input_tokens=5)  # what was known, reported before the Failure
-    assert outcome.failure.kind == "stream_error" and outcome.failure.provider_message == "Overloaded"
+    assert outcome.failure.kind == "stream_error"
+    assert outcome.failure.provider_message == "Overloaded"
     assert outcome.failure.retryable
 
 
@@ -251,7 +267,8 @@ async def test_messages_without_message_stop_or_stop_reason_is_truncated(upstrea
 
 async def test_non_streaming_chat_body_gives_the_same_events(upstream, client):
     body = {"choices": [{"message": {"content": "Full", "reasoning_content": "why"},
-                         "finish_reason": "stop"}], "usage": {"prompt_tokens": 2, "completion_tokens": 3}}
+                         "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": 2, "completion_tokens": 3}}
     server = await upstream(json_reply(200, body))
     outcome = await run(client, make_request(server.url, stream=False))
     assert (outcome.reasoning, outcome.text) == ("why", "Full")
@@ -260,11 +277,14 @@ async def test_non_streaming_chat_body_gives_the_same_events(upstream, client):
 
 
 async def test_non_streaming_responses_and_messages_bodies(upstream, client):
-    responses_body = {"status": "completed", "usage": {"input_tokens": 1, "output_tokens": 2},
-                      "output": [{"type": "reasoning", "summary": [{"type": "summary_text", "text": "R"}]},
-                                 {"type": "message", "content": [{"type": "output_text", "text": "T"}]}]}
-    messages_body = {"content": [{"type": "thinking", "thinking": "R"}, {"type": "text", "text": "T"}],
-                     "stop_reason": "end_turn", "usage": {"input_tokens": 1, "output_tokens": 2}}
+    usage = {"input_tokens": 1, "output_tokens": 2}
+    responses_body = {"status": "completed", "usage": usage, "output": [
+        {"type": "reasoning", "summary": [{"type": "summary_text", "text": "R"}]},
+        {"type": "message", "content": [{"type": "output_text", "text": "T"}]},
+    ]}
+    messages_body = {"stop_reason": "end_turn", "usage": usage, "content": [
+        {"type": "thinking", "thinking": "R"}, {"type": "text", "text": "T"},
+    ]}
     for dialect, body in (("responses", responses_body), ("messages", messages_body)):
         server = await upstream(json_reply(200, body))
         outcome = await run(client, make_request(server.url, dialect, stream=False))

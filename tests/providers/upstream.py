@@ -172,7 +172,8 @@ class _Player:
             await self._send(b"0\r\n\r\n", framed=False)
 
     def _head(self) -> bytes:
-        phrase = HTTPStatus(self.reply.status).phrase if self.reply.status in HTTPStatus._value2member_map_ else "X"
+        known = {status.value: status.phrase for status in HTTPStatus}
+        phrase = known.get(self.reply.status, "Unknown")
         lines = [f"HTTP/1.1 {self.reply.status} {phrase}"]
         lines += [f"{name}: {value}" for name, value in self.reply.headers.items()]
         lines += ["transfer-encoding: chunked", "connection: close"]
