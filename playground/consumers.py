@@ -8,9 +8,11 @@ import logging
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import InMemoryChannelLayer
 from django.core.exceptions import ObjectDoesNotExist
 from django.template.loader import render_to_string
 
+from . import services
 from .models import Run
 from .runs import executor
 from .runs.fragments import final_frame
@@ -37,7 +39,9 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_NOT_FOUND)
             return
         await self.accept()
-        for run in await database_sync_to_async(runs_active_in)(session=self.playground):
+        active = await database_sync_to_async(runs_active_in)(session=self.playground)
+        await self.interrupt_orphans([str(run.id) for run in active])
+        for run in active:
             await self.watch(str(run.id), resync=True)
 
     async def disconnect(self, code):
@@ -99,6 +103,15 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
         if not run.is_active:  # it ended while we were joining: show the stored result
             await self.run_frame({"run_id": run_id, "seq": 0, "final": True,
                                   "html": await database_sync_to_async(final_frame)(run)})
+
+    async def interrupt_orphans(self, run_ids: list[str]):
+        """With the in-memory layer there is one process: an active run without a task here
+        belongs to a process that died (a restart), so it will never finish by itself."""
+        if not isinstance(self.channel_layer, InMemoryChannelLayer):
+            return
+        orphans = set(run_ids) - set(executor.runs_in_process())
+        if orphans:
+            await database_sync_to_async(services.runs_interrupt)(run_ids=orphans)
 
     async def run_frame(self, event: dict):
         run_id = event["run_id"]

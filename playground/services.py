@@ -8,6 +8,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from .catalog import ModelSpec, get_catalog
 from .models import Attachment, Pane, PlaygroundSession, Run
@@ -79,8 +80,8 @@ def run_create(*, pane: Pane, model: ModelSpec, dialect: str, system: str, promp
 
 def run_checkpoint(*, run_id, text: str, reasoning: str) -> None:
     """Keep what has arrived so far, so a crash or a reload loses at most a second."""
-    Run.objects.filter(pk=run_id, status=Run.Status.STREAMING).update(text=text,
-                                                                       reasoning=reasoning)
+    Run.objects.filter(pk=run_id, status=Run.Status.STREAMING).update(
+        text=text, reasoning=reasoning, updated_at=timezone.now())
 
 
 def run_finish(*, run_id, fields: dict, cost: Cost | None) -> Run:
@@ -91,11 +92,12 @@ def run_finish(*, run_id, fields: dict, cost: Cost | None) -> Run:
     return Run.objects.select_related("pane__session").get(pk=run_id)
 
 
-def runs_interrupt_stale(*, older_than) -> int:
-    """Runs left 'streaming' by a process that died: mark them interrupted, keep their text."""
-    return Run.objects.filter(status__in=Run.ACTIVE, updated_at__lt=older_than).update(
-        status=Run.Status.INTERRUPTED, error_kind="interrupted",
-        error_message="The server stopped while this run was streaming. Retry to run it again.")
+def runs_interrupt(*, run_ids) -> int:
+    """Runs left 'streaming' by a process that is gone: mark them interrupted, keep their text."""
+    return Run.objects.filter(pk__in=run_ids, status__in=Run.ACTIVE).update(
+        status=Run.Status.INTERRUPTED, error_kind="interrupted", updated_at=timezone.now(),
+        error_message="The server restarted while this run was streaming. The text received "
+                      "before that is kept; retry to run it again.")
 
 
 def snapshot_of(run: Run) -> PriceSnapshot | None:

@@ -219,3 +219,18 @@ async def test_another_owners_session_and_runs_are_not_reachable(async_client, c
     await frames_until_final(owner)
     await owner.disconnect()
     await intruder.disconnect()
+
+
+async def test_a_run_orphaned_by_a_restart_is_shown_interrupted_with_its_text(async_client):
+    session, pane, cookie = await open_page(async_client)
+    run = await Run.objects.acreate(pane=pane, prompt="before the restart", provider_id="simulator",
+                                    model_id="seed-2-0-mini", model_name="Seed 2.0 Mini",
+                                    dialect="chat", text="Partial answer", status="streaming")
+    communicator, connected, _ = await connect(session, cookie)
+    assert connected
+    frame = await communicator.receive_from(timeout=5)
+    assert f'id="run-{run.id}"' in frame and "The server restarted" in frame
+    assert "Partial answer" in frame and "Retry" in frame
+    await run.arefresh_from_db()
+    assert run.status == "interrupted" and run.text == "Partial answer"
+    await communicator.disconnect()
