@@ -42,7 +42,10 @@ def seconds(value: float) -> str:
 
 
 def _quoted(error: ProviderError) -> str:
-    return f": {plain_text(error.message, limit=IN_MESSAGE_LIMIT)}" if error.message else ""
+    """": <the provider's message>", ready to be followed by our own full stop."""
+    if not error.message:
+        return ""
+    return f": {plain_text(error.message, limit=IN_MESSAGE_LIMIT).rstrip('. ')}"
 
 
 # --- Before or instead of an answer -----------------------------------------------------------
@@ -159,10 +162,16 @@ def _too_many(name: str, code: str, error: ProviderError, retry_after: float | N
 def stream_error(where: Where, error: ProviderError) -> Failure:
     transient = any(word in f"{error.type} {error.code}".lower()
                     for word in ("overloaded", "server", "api_error", "rate", "timeout"))
-    text = error.message or "no details given"
+    quoted = _quoted(error) or ": no details given"
     return Failure(kind="stream_error", provider_message=error.message, retryable=transient,
-                   message=f"{where.provider} reported an error during the answer: "
-                   f"{plain_text(text, limit=IN_MESSAGE_LIMIT)}. {KEEP_PARTIAL}")
+                   message=f"{where.provider} reported an error during the answer{quoted}. "
+                   f"{KEEP_PARTIAL}")
+
+
+def busy(where: Where, limits: Limits) -> Failure:
+    return Failure(kind="timeout_connect", retryable=True, message=f"Too many requests to "
+                   f"{where.host} are in flight; no connection became free within "
+                   f"{seconds(limits.connect)} s. Try again in a moment.")
 
 
 def malformed(where: Where, *, count: int) -> Failure:

@@ -126,10 +126,12 @@ class Attempt:
         if media_type == "text/html":  # a proxy's or login page, not an answer
             body = await self._read(response, cap=ERROR_BODY_CAP, strict=False)
             yield failures.non_sse(self.where, content_type=media_type, body=body)
-        elif media_type == "application/json" or not self.request.stream:
+        elif media_type == "application/json" or (
+                media_type != "text/event-stream" and not self.request.stream):
+            # A whole JSON body: asked for, or the upstream ignored "stream": true.
             for event in await self._whole_body(response):
                 yield event
-        else:
+        else:  # SSE, also when the upstream mislabels it (text/plain, no content type)
             async for event in self._stream(response):
                 yield event
 
@@ -208,6 +210,8 @@ def before_response(where: Where, exc: httpx.HTTPError, *, limits: Limits,
     """A transport error before the response headers arrived."""
     if isinstance(exc, httpx.ConnectTimeout):
         return RetryCandidate(failures.connect_timeout(where, limits), reason="connect timeout")
+    if isinstance(exc, httpx.PoolTimeout):  # our own pool is full: retrying adds to the queue
+        return failures.busy(where, limits)
     if isinstance(exc, httpx.ConnectError):
         return _connect_failure(where, exc)
     if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError):

@@ -123,7 +123,7 @@ class Usage:
 class Retrying:
     """A retry is about to happen (only ever before the first token)."""
 
-    attempt: int
+    attempt: int  # 1 for the first retry (the second request), 2 for the next …
     delay: float
     reason: str
 
@@ -134,6 +134,21 @@ class Finished:
     reason: str
 
 
+# What each kind means (messages: playground/providers/failures.py):
+#   connect / dns / tls     could not connect: refused or unreachable, name not resolved, bad
+#                           certificate; an invalid base URL is also "connect"
+#   timeout_connect         no TCP connection (or no free pooled connection) within Limits.connect
+#   timeout_first_token     no text/reasoning within Limits.first_token of the request
+#   timeout_idle            no text/reasoning for Limits.idle seconds once the answer had begun
+#   timeout_total           the run exceeded Limits.total
+#   auth (401/403), not_found (404), bad_request (400/422, or input the dialect cannot carry),
+#   too_large (413), rate_limited (429), quota (429 insufficient_quota), server (5xx/529),
+#   http (any other status, e.g. 408/409)
+#   stream_error            the provider sent an error event/frame after HTTP 200
+#   malformed               unreadable events (more than 3), undecodable or non-SSE body
+#   disconnected            the connection dropped (before headers: retried; mid-answer: not)
+#   too_big                 a line over Limits.max_line_bytes or a body over Limits.max_body_bytes
+#   truncated               the body ended without a terminal event or finish reason
 FailureKind = Literal[
     "connect", "dns", "timeout_connect", "timeout_first_token", "timeout_idle", "timeout_total",
     "http", "rate_limited", "auth", "not_found", "bad_request", "too_large", "server",

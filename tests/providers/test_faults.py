@@ -91,7 +91,7 @@ def ark_error(message: str, code: str, kind: str) -> dict:
 STATUS_CASES = [
     # status, body, expected kind, retried, text expected in the message
     (400, openai_error("Unsupported parameter: 'max_tokens'."), "bad_request", False,
-     "EmpirioLabs rejected the request (HTTP 400): Unsupported parameter: 'max_tokens'."),
+     "EmpirioLabs rejected the request (HTTP 400): Unsupported parameter: 'max_tokens'. Check"),
     (400, ark_error("The parameter `tool_choice.type` is not valid.", "InvalidParameter",
                     "BadRequest"),
      "bad_request", False, "The parameter `tool_choice.type` is not valid. Request id: 0217abc"),
@@ -256,7 +256,7 @@ async def test_chat_error_frame_mid_stream_keeps_text_and_fails(upstream, client
     assert outcome.failure.kind == "stream_error"
     assert outcome.failure.message == (
         "EmpirioLabs reported an error during the answer: The server had an error while processing "
-        "your request.. The partial answer is kept; retry to get a full one.")
+        "your request. The partial answer is kept; retry to get a full one.")
     assert len(server.requests) == 1
 
 
