@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import services
-from .catalog import get_catalog
+from .catalog import ModelSpec, get_catalog
 from .codegen import snippets
 from .forms import ParamsForm, PromptForm, params_initial
 from .page_context import model_picker, settings_context
@@ -38,12 +38,25 @@ def index(request: HttpRequest) -> HttpResponse:
     return _page(request, session)
 
 
+def found_or_404(lookup, **kwargs):
+    """Another owner's object is indistinguishable from a missing one."""
+    try:
+        return lookup(**kwargs)
+    except (ObjectDoesNotExist, ValueError):
+        raise Http404("Not found") from None
+
+
+def model_and_dialect(data) -> tuple[ModelSpec, str]:
+    """The chosen model (the default when unknown) and a dialect it speaks."""
+    catalog = get_catalog()
+    model = catalog.models.get(data.get("model", "")) or catalog.default_model()
+    dialect = data.get("dialect")
+    return model, dialect if dialect in model.dialects else model.dialects[0]
+
+
 @require_GET
 def session_detail(request: HttpRequest, session_id) -> HttpResponse:
-    try:
-        session = session_get_for(owner_key=owner_key(request), session_id=session_id)
-    except ObjectDoesNotExist:
-        raise Http404("No such session") from None
+    session = found_or_404(session_get_for, owner_key=owner_key(request), session_id=session_id)
     return _page(request, session)
 
 
@@ -70,9 +83,7 @@ def settings_panel(request: HttpRequest) -> HttpResponse:
     """The model changed: dialect choices, model card and a parameter panel for the new model,
     keeping every value the new model still accepts."""
     data = request.POST if request.method == "POST" else request.GET
-    catalog = get_catalog()
-    model = catalog.models.get(data.get("model", "")) or catalog.default_model()
-    dialect = data.get("dialect") if data.get("dialect") in model.dialects else model.dialects[0]
+    model, dialect = model_and_dialect(data)
     kept = params_initial(spec=model, dialect=dialect, previous=data.dict())
     return render(request, "playground/page.html#settings_panel",
                   settings_context(model=model, dialect=dialect, values=kept))
@@ -80,23 +91,17 @@ def settings_panel(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def estimate(request: HttpRequest) -> HttpResponse:
+    """Input tokens and the cost range up to max_tokens, before sending."""
     owner = owner_key(request)
-    prompt_form = PromptForm(request.POST)
-    prompt_form.is_valid()
-    catalog = get_catalog()
-    model = catalog.models.get(request.POST.get("model", "")) or catalog.default_model()
-    dialect = request.POST.get("dialect") if request.POST.get("dialect") in model.dialects else model.dialects[0]
+    model, dialect = model_and_dialect(request.POST)
     params = ParamsForm(request.POST, spec=model, dialect=dialect)
     sent = params.upstream_params() if params.is_valid() else {}
-    try:
-        pane = pane_get_for(owner_key=owner, pane_id=request.POST.get("pane"))
-        files = attachments_get_for(owner_key=owner, ids=request.POST.getlist("attachment"))
-    except (ObjectDoesNotExist, ValueError):
-        return HttpResponse(status=204)
-    tokens = estimate_input_tokens(system=request.POST.get("system", ""),
-                                   thread=run_thread(run=pane.head),
-                                   prompt=request.POST.get("prompt", ""), attachments=files,
-                                   params=sent)
+    pane = found_or_404(pane_get_for, owner_key=owner, pane_id=request.POST.get("pane"))
+    files = found_or_404(attachments_get_for, owner_key=owner,
+                         ids=request.POST.getlist("attachment"))
+    tokens = estimate_input_tokens(
+        system=request.POST.get("system", ""), thread=run_thread(run=pane.head),
+        prompt=request.POST.get("prompt", ""), attachments=files, params=sent)
     guess = cost_estimate(pricing=model.pricing, input_tokens=tokens,
                           max_output_tokens=int(sent.get("max_tokens") or model.max_output_tokens))
     return render(request, "playground/page.html#estimate", {
@@ -122,10 +127,8 @@ def attachment_upload(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def attachment_content(request: HttpRequest, attachment_id) -> HttpResponse:
-    try:
-        (attachment,) = attachments_get_for(owner_key=owner_key(request), ids=[attachment_id])
-    except (ObjectDoesNotExist, ValueError):
-        raise Http404("No such attachment") from None
+    (attachment,) = found_or_404(attachments_get_for, owner_key=owner_key(request),
+                                 ids=[attachment_id])
     response = HttpResponse(bytes(attachment.data), content_type=attachment.mime)
     response["Content-Disposition"] = "inline"
     response["Content-Security-Policy"] = "sandbox; default-src 'none'"
@@ -135,8 +138,6 @@ def attachment_content(request: HttpRequest, attachment_id) -> HttpResponse:
 
 @require_GET
 def run_code(request: HttpRequest, run_id) -> HttpResponse:
-    try:
-        run = run_get_for(owner_key=owner_key(request), run_id=run_id)
-    except ObjectDoesNotExist:
-        raise Http404("No such run") from None
-    return render(request, "playground/run.html#code", {"run": run, "snippets": snippets(run.request)})
+    run = found_or_404(run_get_for, owner_key=owner_key(request), run_id=run_id)
+    return render(request, "playground/run.html#code",
+                  {"run": run, "snippets": snippets(run.request)})

@@ -4,6 +4,7 @@ import asyncio
 import json
 import re
 import time
+from html.parser import HTMLParser
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -54,6 +55,15 @@ def streamed(frames, part):
     pieces = re.findall(rf'<span id="run-[^"]+-{part}" hx-swap-oob="beforeend">(.*?)</span>',
                         "".join(frames), re.S)
     return "".join(pieces)
+
+
+class ElementLog(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.seen = set()
+
+    def handle_starttag(self, tag, attrs):
+        self.seen.update((tag, name, value) for name, value in attrs)
 
 
 def unescape(text):
@@ -233,4 +243,21 @@ async def test_a_run_orphaned_by_a_restart_is_shown_interrupted_with_its_text(as
     assert "Partial answer" in frame and "Retry" in frame
     await run.arefresh_from_db()
     assert run.status == "interrupted" and run.text == "Partial answer"
+    await communicator.disconnect()
+
+
+async def test_model_output_in_frames_is_escaped(async_client):
+    session, pane, cookie = await open_page(async_client)
+    communicator, _, _ = await connect(session, cookie)
+    payload = '<img src=x onerror=alert(1)> <div hx-get="/x" hx-trigger="load">'
+    await communicator.send_to(text_data=form(pane, f"Explain {payload} {FAST}"))
+    frames = await frames_until_final(communicator)
+    run = await Run.objects.aget()
+    assert "<img src=x" in run.text  # the simulator echoed it back...
+    joined = "".join(frames)
+    elements = ElementLog()
+    elements.feed(joined)
+    assert ("img", "src", "x") not in elements.seen  # ...and it stayed text
+    assert ("div", "hx-get", "/x") not in elements.seen
+    assert "&lt;img src=x onerror=alert(1)&gt;" in joined
     await communicator.disconnect()
