@@ -18,6 +18,8 @@ from playground.simulator.mount import SimulatorMount  # noqa: E402
 application = ProtocolTypeRouter(
     {
         "http": SimulatorMount(django_http),
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "websocket": AllowedHostsOriginValidator(
+            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+        ),
     }
 )

@@ -1,4 +1,4 @@
-""""View code": curl, Python (httpx) and JavaScript (fetch) that reproduce a run's exact request.
+""" "View code": curl, Python (httpx) and JavaScript (fetch) that reproduce a run's exact request.
 
 The stored call already has the key replaced by `$ENV_NAME` (see runs.wire.recorded_call); each
 snippet reads that variable from the environment, so no key ever appears in a page.
@@ -20,8 +20,11 @@ def _env_names(text: str) -> list[str]:
 def snippets(call: dict) -> dict[str, str]:
     if not call:
         return {}
-    return {"curl": curl_snippet(call), "python": python_snippet(call),
-            "javascript": javascript_snippet(call)}
+    return {
+        "curl": curl_snippet(call),
+        "python": python_snippet(call),
+        "javascript": javascript_snippet(call),
+    }
 
 
 def curl_snippet(call: dict) -> str:
@@ -44,19 +47,33 @@ def _python_value(value: str) -> str:
 def python_snippet(call: dict) -> str:
     body = dict(call["json"])
     key_fields = [k for k, v in body.items() if isinstance(v, str) and _ENV.fullmatch(v)]
-    headers = ",\n".join(f"    {name!r}: {_python_value(value)}"
-                         for name, value in call["headers"].items())
-    lines = ["import os", "", "import httpx", "", f"url = {call['url']!r}",
-             "headers = {\n" + headers + ",\n}", "body = " + pprint.pformat(body, width=88,
-                                                                         sort_dicts=False)]
+    headers = ",\n".join(
+        f"    {name!r}: {_python_value(value)}" for name, value in call["headers"].items()
+    )
+    lines = [
+        "import os",
+        "",
+        "import httpx",
+        "",
+        f"url = {call['url']!r}",
+        "headers = {\n" + headers + ",\n}",
+        "body = " + pprint.pformat(body, width=88, sort_dicts=False),
+    ]
     lines += [f"body[{k!r}] = os.environ[{_ENV.fullmatch(body[k]).group(1)!r}]" for k in key_fields]
     if body.get("stream"):
-        lines += ["", "with httpx.stream('POST', url, headers=headers, json=body, timeout=600) as r:",
-                  "    r.raise_for_status()", "    for line in r.iter_lines():",
-                  "        print(line)"]
+        lines += [
+            "",
+            "with httpx.stream('POST', url, headers=headers, json=body, timeout=600) as r:",
+            "    r.raise_for_status()",
+            "    for line in r.iter_lines():",
+            "        print(line)",
+        ]
     else:
-        lines += ["", "r = httpx.post(url, headers=headers, json=body, timeout=600)",
-                  "print(r.json())"]
+        lines += [
+            "",
+            "r = httpx.post(url, headers=headers, json=body, timeout=600)",
+            "print(r.json())",
+        ]
     return "\n".join(lines)
 
 
@@ -70,19 +87,33 @@ def _js_value(value: str) -> str:
 def javascript_snippet(call: dict) -> str:
     body = call["json"]
     key_fields = [k for k, v in body.items() if isinstance(v, str) and _ENV.fullmatch(v)]
-    headers = ",\n".join(f"    {json.dumps(name)}: {_js_value(value)}"
-                         for name, value in call["headers"].items())
+    headers = ",\n".join(
+        f"    {json.dumps(name)}: {_js_value(value)}" for name, value in call["headers"].items()
+    )
     lines = [f"const body = {json.dumps(body, indent=2, ensure_ascii=False)};"]
-    lines += [f"body[{json.dumps(k)}] = process.env.{_ENV.fullmatch(body[k]).group(1)};"
-              for k in key_fields]
-    lines += [f"const response = await fetch({json.dumps(call['url'])}, {{",
-              "  method: \"POST\",", "  headers: {", headers, "  },",
-              "  body: JSON.stringify(body),", "});"]
+    lines += [
+        f"body[{json.dumps(k)}] = process.env.{_ENV.fullmatch(body[k]).group(1)};"
+        for k in key_fields
+    ]
+    lines += [
+        f"const response = await fetch({json.dumps(call['url'])}, {{",
+        '  method: "POST",',
+        "  headers: {",
+        headers,
+        "  },",
+        "  body: JSON.stringify(body),",
+        "});",
+    ]
     if body.get("stream"):
-        lines += ["const reader = response.body.getReader();",
-                  "const decoder = new TextDecoder();", "for (;;) {",
-                  "  const { done, value } = await reader.read();", "  if (done) break;",
-                  "  process.stdout.write(decoder.decode(value, { stream: true }));", "}"]
+        lines += [
+            "const reader = response.body.getReader();",
+            "const decoder = new TextDecoder();",
+            "for (;;) {",
+            "  const { done, value } = await reader.read();",
+            "  if (done) break;",
+            "  process.stdout.write(decoder.decode(value, { stream: true }));",
+            "}",
+        ]
     else:
         lines.append("console.log(await response.json());")
     return "\n".join(lines)

@@ -28,13 +28,15 @@ CLOSE_NOT_FOUND = 4404
 class PlaygroundConsumer(AsyncWebsocketConsumer):
     async def connect(self):
         session = self.scope.get("session")
-        self.owner_key = owner_key_for(user=self.scope.get("user"),
-                                       session_key=session.session_key if session else None)
+        self.owner_key = owner_key_for(
+            user=self.scope.get("user"), session_key=session.session_key if session else None
+        )
         self.watching: set[str] = set()
         self.waiting_snapshot: set[str] = set()
         try:
             self.playground = await database_sync_to_async(session_get_for)(
-                owner_key=self.owner_key, session_id=self.scope["url_route"]["kwargs"]["session_id"])
+                owner_key=self.owner_key, session_id=self.scope["url_route"]["kwargs"]["session_id"]
+            )
         except ObjectDoesNotExist:
             await self.close(code=CLOSE_NOT_FOUND)
             return
@@ -54,21 +56,26 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
             await self.send_errors(["The page sent a message the server could not read. Reload."])
             return
         action = message.get("action", "send")
-        handler = {"send": self.on_send, "stop": self.on_stop,
-                   "regenerate": self.on_regenerate}.get(action)
+        handler = {
+            "send": self.on_send,
+            "stop": self.on_stop,
+            "regenerate": self.on_regenerate,
+        }.get(action)
         if handler is None:
             await self.send_errors([f"Unknown action {str(action)[:40]!r}."])
             return
         await handler(message)
 
     async def on_send(self, message: dict):
-        submission = await database_sync_to_async(run_submit)(owner_key=self.owner_key,
-                                                             data=message)
+        submission = await database_sync_to_async(run_submit)(
+            owner_key=self.owner_key, data=message
+        )
         await self.start(submission)
 
     async def on_regenerate(self, message: dict):
-        submission = await database_sync_to_async(run_regenerate)(owner_key=self.owner_key,
-                                                                 run_id=message.get("run"))
+        submission = await database_sync_to_async(run_regenerate)(
+            owner_key=self.owner_key, run_id=message.get("run")
+        )
         await self.start(submission)
 
     async def start(self, submission):
@@ -78,13 +85,17 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
         await self.watch(str(submission.run.id), resync=False)
         html = await database_sync_to_async(_accepted_html)(submission)
         await self.send(text_data=html)
-        await executor.run_start(run=submission.run, model=submission.model,
-                                 simulator_base=simulator_base_from_scope(self.scope))
+        await executor.run_start(
+            run=submission.run,
+            model=submission.model,
+            simulator_base=simulator_base_from_scope(self.scope),
+        )
 
     async def on_stop(self, message: dict):
         try:
-            run = await database_sync_to_async(run_get_for)(owner_key=self.owner_key,
-                                                            run_id=message.get("run"))
+            run = await database_sync_to_async(run_get_for)(
+                owner_key=self.owner_key, run_id=message.get("run")
+            )
         except ObjectDoesNotExist:
             await self.send_errors(["That run does not exist."])
             return
@@ -97,12 +108,19 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
         if not resync:
             return
         self.waiting_snapshot.add(run_id)
-        await self.channel_layer.group_send(executor.control_group(run_id), {
-            "type": "run.sync", "reply_to": self.channel_name})
+        await self.channel_layer.group_send(
+            executor.control_group(run_id), {"type": "run.sync", "reply_to": self.channel_name}
+        )
         run = await database_sync_to_async(Run.objects.get)(pk=run_id)
         if not run.is_active:  # it ended while we were joining: show the stored result
-            await self.run_frame({"run_id": run_id, "seq": 0, "final": True,
-                                  "html": await database_sync_to_async(final_frame)(run)})
+            await self.run_frame(
+                {
+                    "run_id": run_id,
+                    "seq": 0,
+                    "final": True,
+                    "html": await database_sync_to_async(final_frame)(run),
+                }
+            )
 
     async def interrupt_orphans(self, run_ids: list[str]):
         """With the in-memory layer there is one process: an active run without a task here
@@ -122,8 +140,12 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=event["html"])
 
     async def send_errors(self, errors: list[str], submission=None):
-        await self.send(text_data=render_to_string("playground/page.html#composer_errors", {
-            "errors": errors, "oob": True, "submission": submission}))
+        await self.send(
+            text_data=render_to_string(
+                "playground/page.html#composer_errors",
+                {"errors": errors, "oob": True, "submission": submission},
+            )
+        )
 
 
 def _parse(text: str | None) -> dict | None:

@@ -25,7 +25,8 @@ class StopField(forms.CharField):
     def validate(self, value: list[str]) -> None:
         if len(value) > MAX_STOP_SEQUENCES:
             raise forms.ValidationError(
-                f"stop takes at most {MAX_STOP_SEQUENCES} sequences, got {len(value)}.")
+                f"stop takes at most {MAX_STOP_SEQUENCES} sequences, got {len(value)}."
+            )
 
     def prepare_value(self, value: Any) -> str:
         return ", ".join(value) if isinstance(value, list) else (value or "")
@@ -33,33 +34,55 @@ class StopField(forms.CharField):
 
 def _range_messages(param: ParamSpec, kind: str) -> dict[str, str]:
     allowed = f"{param.name} must be {kind} from {param.range_text()}"
-    return {"min_value": allowed + ".", "max_value": allowed + ".",
-            "invalid": allowed + ".", "required": f"{param.name} is required.",
-            "step_size": allowed + "."}
+    return {
+        "min_value": allowed + ".",
+        "max_value": allowed + ".",
+        "invalid": allowed + ".",
+        "required": f"{param.name} is required.",
+        "step_size": allowed + ".",
+    }
 
 
 def param_field(param: ParamSpec) -> forms.Field:
-    common = {"label": param.name, "help_text": param.description, "required": False,
-              "initial": param.fixed if param.is_fixed else param.default}
+    common = {
+        "label": param.name,
+        "help_text": param.description,
+        "required": False,
+        "initial": param.fixed if param.is_fixed else param.default,
+    }
     if param.type == "integer":
-        field = forms.IntegerField(min_value=param.min, max_value=param.max,
-                                   error_messages=_range_messages(param, "a whole number"),
-                                   **common)
+        field = forms.IntegerField(
+            min_value=param.min,
+            max_value=param.max,
+            error_messages=_range_messages(param, "a whole number"),
+            **common,
+        )
     elif param.type == "number":
-        field = forms.FloatField(min_value=param.min, max_value=param.max,
-                                 error_messages=_range_messages(param, "a number"), **common)
+        field = forms.FloatField(
+            min_value=param.min,
+            max_value=param.max,
+            error_messages=_range_messages(param, "a number"),
+            **common,
+        )
         field.widget.attrs["step"] = param.step or "any"
     elif param.type == "boolean":
         field = forms.BooleanField(**common)
         field.widget.attrs["role"] = "switch"
     elif param.type == "choice":
-        field = forms.ChoiceField(choices=[(c, c) for c in param.choices], error_messages={
-            "invalid_choice": f"{param.name} must be one of {param.range_text()}."}, **common)
+        field = forms.ChoiceField(
+            choices=[(c, c) for c in param.choices],
+            error_messages={"invalid_choice": f"{param.name} must be one of {param.range_text()}."},
+            **common,
+        )
     else:
         field = StopField(max_length=4000, **common)
     # An unchecked box is a value (false), never a missing one.
-    field.required = (param.send == "always" and param.default is not None
-                      and not param.is_fixed and param.type != "boolean")
+    field.required = (
+        param.send == "always"
+        and param.default is not None
+        and not param.is_fixed
+        and param.type != "boolean"
+    )
     field.disabled = param.is_fixed
     field.spec = param
     return field
@@ -122,11 +145,19 @@ def model_choices() -> list[tuple[str, list[tuple[str, str]]]]:
 class PromptForm(forms.Form):
     model = forms.ChoiceField(label="Model")
     dialect = forms.ChoiceField(label="API dialect", choices=list(DIALECT_LABELS.items()))
-    system = forms.CharField(label="System prompt", required=False, max_length=MAX_SYSTEM_CHARS,
-                             widget=forms.Textarea(attrs={"rows": 3}))
-    prompt = forms.CharField(label="Prompt", max_length=MAX_PROMPT_CHARS, strip=False,
-                             widget=forms.Textarea(attrs={"rows": 4}),
-                             error_messages={"required": "Write a prompt first."})
+    system = forms.CharField(
+        label="System prompt",
+        required=False,
+        max_length=MAX_SYSTEM_CHARS,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    prompt = forms.CharField(
+        label="Prompt",
+        max_length=MAX_PROMPT_CHARS,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Write a prompt first."},
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -14,10 +14,15 @@ class SecurityHeadersMiddleware:
     def __call__(self, request):
         request.csp_nonce = secrets.token_urlsafe(16)
         response = self.get_response(request)
-        response.setdefault("Content-Security-Policy", (
-            "default-src 'self'; "
-            f"script-src 'self' 'nonce-{request.csp_nonce}'; "
-            "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; media-src 'self' blob: data:; "
-            "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
-            "form-action 'self'"))
+        response.setdefault(
+            "Content-Security-Policy",
+            (
+                "default-src 'self'; "
+                f"script-src 'self' 'nonce-{request.csp_nonce}'; "
+                "style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+                "media-src 'self' blob: data:; "
+                "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+                "form-action 'self'"
+            ),
+        )
         return response

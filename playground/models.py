@@ -32,8 +32,9 @@ class Pane(models.Model):
     dialect = models.CharField(max_length=16, default="chat")
     system = models.TextField(blank=True)
     params = models.JSONField(default=dict, blank=True)
-    head = models.ForeignKey("Run", null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="+")
+    head = models.ForeignKey(
+        "Run", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["position"]
@@ -71,8 +72,9 @@ class Run(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     pane = models.ForeignKey(Pane, on_delete=models.CASCADE, related_name="runs")
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
-                               related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+    )
     prompt = models.TextField()
     attachments = models.ManyToManyField(Attachment, blank=True, related_name="runs")
     # What was asked, frozen at send time.

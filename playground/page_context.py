@@ -32,11 +32,14 @@ def model_picker() -> list[tuple[str, list[PickerOption]]]:
     for model in catalog.models.values():
         provider = catalog.provider_of(model)
         available = catalog.is_available(provider)
-        detail = f"{price_text(model)} · {_short(model.context_window)} ctx · {', '.join(model.inputs)}"
+        detail = (
+            f"{price_text(model)} · {_short(model.context_window)} ctx · {', '.join(model.inputs)}"
+        )
         if not available:
             detail += f" · set {provider.key_env}"
-        groups.setdefault(provider.name + (" (simulated)" if provider.simulated else ""), []).append(
-            PickerOption(ref=model.ref, label=model.name, available=available, detail=detail))
+        groups.setdefault(
+            provider.name + (" (simulated)" if provider.simulated else ""), []
+        ).append(PickerOption(ref=model.ref, label=model.name, available=available, detail=detail))
     return list(groups.items())
 
 
@@ -44,12 +47,19 @@ def settings_context(*, model: ModelSpec, dialect: str, values: dict) -> dict:
     form = ParamsForm(spec=model, dialect=dialect, initial=values)
     provider = get_catalog().provider_of(model)
     return {
-        "model": model, "provider": provider, "dialect": dialect, "params_form": form,
+        "model": model,
+        "provider": provider,
+        "dialect": dialect,
+        "params_form": form,
         "dialect_choices": [(d, DIALECT_LABELS[d]) for d in model.dialects],
-        "price_text": price_text(model), "context_text": _short(model.context_window),
+        "price_text": price_text(model),
+        "context_text": _short(model.context_window),
         "accept": ",".join(_ACCEPT[k] for k in model.inputs if k in _ACCEPT),
     }
 
 
-_ACCEPT = {"image": "image/*", "video": "video/*",
-           "document": "application/pdf,text/plain,text/markdown,text/csv,application/json"}
+_ACCEPT = {
+    "image": "image/*",
+    "video": "video/*",
+    "document": "application/pdf,text/plain,text/markdown,text/csv,application/json",
+}

@@ -19,13 +19,45 @@ from pygments.util import ClassNotFound
 
 MAX_MARKDOWN_CHARS = 400_000
 ALLOWED_TAGS = {
-    "a", "p", "br", "hr", "strong", "em", "del", "s", "code", "pre", "span", "div", "blockquote",
-    "ul", "ol", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th",
+    "a",
+    "p",
+    "br",
+    "hr",
+    "strong",
+    "em",
+    "del",
+    "s",
+    "code",
+    "pre",
+    "span",
+    "div",
+    "blockquote",
+    "ul",
+    "ol",
+    "li",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
     "td",
 }
-ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "span": {"class"}, "div": {"class"},
-                      "code": {"class"}, "pre": {"class"}, "th": {"style"}, "td": {"style"},
-                      "ol": {"start"}}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "span": {"class"},
+    "div": {"class"},
+    "code": {"class"},
+    "pre": {"class"},
+    "th": {"style"},
+    "td": {"style"},
+    "ol": {"start"},
+}
 _FORMATTER = HtmlFormatter(nowrap=True, classprefix="hl-")
 
 
@@ -56,9 +88,14 @@ _MARKDOWN = _parser()
 
 
 def sanitize(markup: str) -> str:
-    return nh3.clean(markup, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES,
-                     url_schemes={"http", "https", "mailto"},
-                     link_rel="noopener noreferrer nofollow", strip_comments=True)
+    return nh3.clean(
+        markup,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+    )
 
 
 def render_markdown(text: str) -> SafeString:

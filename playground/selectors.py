@@ -24,13 +24,13 @@ def session_get_for(*, owner_key: str, session_id) -> PlaygroundSession:
 
 
 def pane_get_for(*, owner_key: str, pane_id) -> Pane:
-    return Pane.objects.select_related("session").get(session__owner_key=owner_key,
-                                                      id=int(pane_id))
+    return Pane.objects.select_related("session").get(session__owner_key=owner_key, id=int(pane_id))
 
 
 def run_get_for(*, owner_key: str, run_id) -> Run:
     return Run.objects.select_related("pane__session").get(
-        pane__session__owner_key=owner_key, id=_uuid(run_id))
+        pane__session__owner_key=owner_key, id=_uuid(run_id)
+    )
 
 
 def run_thread(*, run: Run | None) -> list[Run]:

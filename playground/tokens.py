@@ -29,7 +29,9 @@ DOCUMENT_BYTES_PER_TOKEN = 6
 def count_text_tokens(text: str) -> int:
     total = 0
     for piece in _PIECES.findall(text):
-        total += max(1, math.ceil(len(piece) / 4)) if piece[0].isascii() and piece[0].isalnum() else 1
+        total += (
+            max(1, math.ceil(len(piece) / 4)) if piece[0].isascii() and piece[0].isalnum() else 1
+        )
     return total
 
 
@@ -49,8 +51,9 @@ def split_text_tokens(text: str) -> list[str]:
     return pieces
 
 
-def count_attachment_tokens(kind: str, size: int, *, detail: str | None = None,
-                            fps: float | None = None) -> int:
+def count_attachment_tokens(
+    kind: str, size: int, *, detail: str | None = None, fps: float | None = None
+) -> int:
     if kind == "image":
         return IMAGE_TOKENS.get(detail or "high", IMAGE_TOKENS["high"])
     if kind == "video":

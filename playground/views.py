@@ -69,11 +69,17 @@ def session_new(request: HttpRequest) -> HttpResponse:
 def _page(request: HttpRequest, session) -> HttpResponse:
     pane = session.panes.first()
     model = get_catalog().models.get(pane.model_ref) or get_catalog().default_model()
-    prompt_form = PromptForm(initial={"model": model.ref, "dialect": pane.dialect,
-                                      "system": pane.system})
+    prompt_form = PromptForm(
+        initial={"model": model.ref, "dialect": pane.dialect, "system": pane.system}
+    )
     thread = run_thread(run=pane.head)
-    context = {"session": session, "pane": pane, "prompt_form": prompt_form, "thread": thread,
-               "picker": model_picker()}
+    context = {
+        "session": session,
+        "pane": pane,
+        "prompt_form": prompt_form,
+        "thread": thread,
+        "picker": model_picker(),
+    }
     context |= settings_context(model=model, dialect=pane.dialect, values=pane.params)
     return render(request, "playground/page.html", context)
 
@@ -85,8 +91,11 @@ def settings_panel(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else request.GET
     model, dialect = model_and_dialect(data)
     kept = params_initial(spec=model, dialect=dialect, previous=data.dict())
-    return render(request, "playground/page.html#settings_panel",
-                  settings_context(model=model, dialect=dialect, values=kept))
+    return render(
+        request,
+        "playground/page.html#settings_panel",
+        settings_context(model=model, dialect=dialect, values=kept),
+    )
 
 
 @require_POST
@@ -97,16 +106,32 @@ def estimate(request: HttpRequest) -> HttpResponse:
     params = ParamsForm(request.POST, spec=model, dialect=dialect)
     sent = params.upstream_params() if params.is_valid() else {}
     pane = found_or_404(pane_get_for, owner_key=owner, pane_id=request.POST.get("pane"))
-    files = found_or_404(attachments_get_for, owner_key=owner,
-                         ids=request.POST.getlist("attachment"))
+    files = found_or_404(
+        attachments_get_for, owner_key=owner, ids=request.POST.getlist("attachment")
+    )
     tokens = estimate_input_tokens(
-        system=request.POST.get("system", ""), thread=run_thread(run=pane.head),
-        prompt=request.POST.get("prompt", ""), attachments=files, params=sent)
-    guess = cost_estimate(pricing=model.pricing, input_tokens=tokens,
-                          max_output_tokens=int(sent.get("max_tokens") or model.max_output_tokens))
-    return render(request, "playground/page.html#estimate", {
-        "estimate": guess, "low": format_money(guess.low), "high": format_money(guess.high),
-        "model": model, "over_context": tokens > model.context_window})
+        system=request.POST.get("system", ""),
+        thread=run_thread(run=pane.head),
+        prompt=request.POST.get("prompt", ""),
+        attachments=files,
+        params=sent,
+    )
+    guess = cost_estimate(
+        pricing=model.pricing,
+        input_tokens=tokens,
+        max_output_tokens=int(sent.get("max_tokens") or model.max_output_tokens),
+    )
+    return render(
+        request,
+        "playground/page.html#estimate",
+        {
+            "estimate": guess,
+            "low": format_money(guess.low),
+            "high": format_money(guess.high),
+            "model": model,
+            "over_context": tokens > model.context_window,
+        },
+    )
 
 
 @require_POST
@@ -117,18 +142,21 @@ def attachment_upload(request: HttpRequest) -> HttpResponse:
     try:
         if upload is None:
             raise ValidationError("Choose a file to attach.")
-        attachment = services.attachment_create(owner_key=owner_key(request), upload=upload,
-                                                allowed_kinds=allowed)
+        attachment = services.attachment_create(
+            owner_key=owner_key(request), upload=upload, allowed_kinds=allowed
+        )
     except ValidationError as error:
-        return render(request, "playground/page.html#attachment_error",
-                      {"message": " ".join(error.messages)})
+        return render(
+            request, "playground/page.html#attachment_error", {"message": " ".join(error.messages)}
+        )
     return render(request, "playground/page.html#attachment_chip", {"attachment": attachment})
 
 
 @require_GET
 def attachment_content(request: HttpRequest, attachment_id) -> HttpResponse:
-    (attachment,) = found_or_404(attachments_get_for, owner_key=owner_key(request),
-                                 ids=[attachment_id])
+    (attachment,) = found_or_404(
+        attachments_get_for, owner_key=owner_key(request), ids=[attachment_id]
+    )
     response = HttpResponse(bytes(attachment.data), content_type=attachment.mime)
     response["Content-Disposition"] = "inline"
     response["Content-Security-Policy"] = "sandbox; default-src 'none'"
@@ -139,5 +167,6 @@ def attachment_content(request: HttpRequest, attachment_id) -> HttpResponse:
 @require_GET
 def run_code(request: HttpRequest, run_id) -> HttpResponse:
     run = found_or_404(run_get_for, owner_key=owner_key(request), run_id=run_id)
-    return render(request, "playground/run.html#code",
-                  {"run": run, "snippets": snippets(run.request)})
+    return render(
+        request, "playground/run.html#code", {"run": run, "snippets": snippets(run.request)}
+    )

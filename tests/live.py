@@ -37,19 +37,40 @@ class LiveApp:
     def __init__(self, tmp: Path, **env: str):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.env = dict(os.environ, SQLITE_PATH=str(tmp / "live.sqlite3"),
-                        DJANGO_SETTINGS_MODULE="playground.settings", **env)
+        self.env = dict(
+            os.environ,
+            SQLITE_PATH=str(tmp / "live.sqlite3"),
+            DJANGO_SETTINGS_MODULE="playground.settings",
+            **env,
+        )
         self.env.pop("PLAYGROUND_SIMULATOR_URL", None)
         self.log = tmp / "daphne.log"
         self.process: subprocess.Popen | None = None
 
     def start(self) -> LiveApp:
-        subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=self.env,
-                       check=True, timeout=120)
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "-v0"],
+            cwd=ROOT,
+            env=self.env,
+            check=True,
+            timeout=120,
+        )
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port),
-             "playground.asgi:application"], cwd=ROOT, env=self.env,
-            stdout=self.log.open("w"), stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "daphne",
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "playground.asgi:application",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=self.log.open("w"),
+            stderr=subprocess.STDOUT,
+        )
         wait_for(self.url + "/simulator/v1/models", process=self.process)
         return self
 

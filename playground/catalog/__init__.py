@@ -16,8 +16,18 @@ from .spec import (
 )
 
 __all__ = [
-    "DIALECTS", "DIALECT_LABELS", "Catalog", "CatalogError", "DialectSpec", "ModelSpec",
-    "ParamSpec", "PriceTier", "Pricing", "ProviderSpec", "catalog_build", "catalog_load",
+    "DIALECTS",
+    "DIALECT_LABELS",
+    "Catalog",
+    "CatalogError",
+    "DialectSpec",
+    "ModelSpec",
+    "ParamSpec",
+    "PriceTier",
+    "Pricing",
+    "ProviderSpec",
+    "catalog_build",
+    "catalog_load",
     "get_catalog",
 ]
 

@@ -36,7 +36,9 @@ class Catalog:
 
     def is_available(self, provider: ProviderSpec, environ=os.environ) -> bool:
         """A provider can be called: the simulator always, a real one once its key is set."""
-        return provider.simulated or not provider.key_env or bool(self.provider_key(provider, environ))
+        return (
+            provider.simulated or not provider.key_env or bool(self.provider_key(provider, environ))
+        )
 
     def default_model(self, environ=os.environ) -> ModelSpec:
         """The first model of the first real provider with a key; the simulator until then."""
@@ -71,8 +73,10 @@ def catalog_build(*, document: dict[str, Any]) -> Catalog:
         entry = _Entry(raw.get("__source__", "catalog"), _name("provider", raw, position), raw)
         provider = parse_provider(entry)
         providers[provider.id] = provider
-    param_sets = {name: [_param(raw, name) for raw in params]
-                  for name, params in document.get("param_sets", {}).items()}
+    param_sets = {
+        name: [_param(raw, name) for raw in params]
+        for name, params in document.get("param_sets", {}).items()
+    }
     models: dict[str, ModelSpec] = {}
     for position, raw in enumerate(document.get("models", []), start=1):
         entry = _Entry(raw.get("__source__", "catalog"), _name("model", raw, position), raw)
@@ -105,15 +109,20 @@ def parse_model(entry: _Entry, *, providers, param_sets) -> ModelSpec:
         if kind not in INPUT_KINDS:
             raise entry.fail("inputs", f"unknown input kind {kind!r}; use {', '.join(INPUT_KINDS)}")
     return ModelSpec(
-        id=entry.get("id", str), provider=provider_id, name=entry.get("name", str),
-        pricing=parse_pricing(entry), params=_model_params(entry, param_sets),
+        id=entry.get("id", str),
+        provider=provider_id,
+        name=entry.get("name", str),
+        pricing=parse_pricing(entry),
+        params=_model_params(entry, param_sets),
         dialects=tuple(providers[provider_id].dialects),
         context_window=_positive(entry, "context_window"),
         max_output_tokens=_positive(entry, "max_output_tokens"),
-        inputs=inputs, outputs=tuple(entry.get("outputs", list, ["text"])),
+        inputs=inputs,
+        outputs=tuple(entry.get("outputs", list, ["text"])),
         aliases=tuple(entry.get("aliases", list, [])),
         description=entry.get("description", str, ""),
-        capabilities=tuple(entry.get("capabilities", list, [])))
+        capabilities=tuple(entry.get("capabilities", list, [])),
+    )
 
 
 def _positive(entry: _Entry, field: str) -> int:
@@ -129,14 +138,17 @@ def _model_params(entry: _Entry, param_sets) -> tuple[ParamSpec, ...]:
         raise entry.fail("param_set", f"unknown parameter set {set_name!r}")
     params = {p.name: p for p in param_sets.get(set_name, [])}
     for raw in entry.get("params", list, []):
-        param = parse_param(_Entry(entry.source, f"{entry.entry} parameter "
-                                   f"'{raw.get('name', '?')}'", raw))
+        param = parse_param(
+            _Entry(entry.source, f"{entry.entry} parameter '{raw.get('name', '?')}'", raw)
+        )
         params[param.name] = param
     for param in params.values():
-        if param.requires and (params.get(param.requires) is None
-                               or params[param.requires].type != "boolean"):
-            raise entry.fail("params", f"parameter '{param.name}' requires unknown boolean "
-                                       f"'{param.requires}'")
+        if param.requires and (
+            params.get(param.requires) is None or params[param.requires].type != "boolean"
+        ):
+            raise entry.fail(
+                "params", f"parameter '{param.name}' requires unknown boolean '{param.requires}'"
+            )
     return tuple(params.values())
 
 

@@ -64,15 +64,21 @@ class _Entry:
         try:
             number = Decimal(str(value))
         except InvalidOperation:
-            raise self.fail(field, f"must be a decimal price like \"0.12\", got {value!r}") from None
+            raise self.fail(field, f'must be a decimal price like "0.12", got {value!r}') from None
         if number < 0:
             raise self.fail(field, "must not be negative")
         return number
 
 
 def _kind_name(kind: type | tuple[type, ...]) -> str:
-    names = {str: "a string", int: "an integer", float: "a number", bool: "true or false",
-             list: "a list", dict: "a table"}
+    names = {
+        str: "a string",
+        int: "an integer",
+        float: "a number",
+        bool: "true or false",
+        list: "a list",
+        dict: "a table",
+    }
     kinds = kind if isinstance(kind, tuple) else (kind,)
     return " or ".join(names.get(k, k.__name__) for k in kinds)
 
@@ -91,10 +97,14 @@ def merge_documents(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, An
     """Entries of `extra` with a known id replace the fields they name; new ids are appended."""
     merged = copy.deepcopy(base)
     merged.setdefault("param_sets", {}).update(extra.get("param_sets", {}))
-    merged["providers"] = _merge_by(merged.get("providers", []), extra.get("providers", []),
-                                    key=lambda e: e.get("id"))
-    merged["models"] = _merge_by(merged.get("models", []), extra.get("models", []),
-                                 key=lambda e: (e.get("provider"), e.get("id")))
+    merged["providers"] = _merge_by(
+        merged.get("providers", []), extra.get("providers", []), key=lambda e: e.get("id")
+    )
+    merged["models"] = _merge_by(
+        merged.get("models", []),
+        extra.get("models", []),
+        key=lambda e: (e.get("provider"), e.get("id")),
+    )
     return merged
 
 
@@ -119,14 +129,21 @@ def parse_provider(entry: _Entry) -> ProviderSpec:
             raise entry.fail(f"dialects.{name}", f"unknown dialect; use {', '.join(DIALECTS)}")
         sub = _Entry(entry.source, f"{entry.entry} dialect '{name}'", table)
         dialects[name] = DialectSpec(
-            name=name, path=sub.get("path", str), auth=sub.choice("auth", AUTH_SCHEMES, "bearer"),
-            model_field=sub.get("model_field", str, "model"))
+            name=name,
+            path=sub.get("path", str),
+            auth=sub.choice("auth", AUTH_SCHEMES, "bearer"),
+            model_field=sub.get("model_field", str, "model"),
+        )
     return ProviderSpec(
-        id=entry.get("id", str), name=entry.get("name", str), base_url=entry.get("base_url", str),
-        dialects=dialects, key_env=entry.get("key_env", str, ""),
+        id=entry.get("id", str),
+        name=entry.get("name", str),
+        base_url=entry.get("base_url", str),
+        dialects=dialects,
+        key_env=entry.get("key_env", str, ""),
         description=entry.get("description", str, ""),
         simulated=entry.get("simulated", bool, False),
-        mirrors=tuple(entry.get("mirrors", list, [])))
+        mirrors=tuple(entry.get("mirrors", list, [])),
+    )
 
 
 def parse_pricing(entry: _Entry) -> Pricing:
@@ -140,28 +157,42 @@ def parse_pricing(entry: _Entry) -> Pricing:
         bound = tier.get("max_input_tokens", int, None)
         if bound is None and position != len(raw_tiers):
             raise tier.fail("max_input_tokens", "only the last tier may be unbounded")
-        tiers.append(PriceTier(input=tier.decimal("input"), output=tier.decimal("output"),
-                               max_input_tokens=bound,
-                               cached_input=tier.decimal("cached_input", None)))
+        tiers.append(
+            PriceTier(
+                input=tier.decimal("input"),
+                output=tier.decimal("output"),
+                max_input_tokens=bound,
+                cached_input=tier.decimal("cached_input", None),
+            )
+        )
     if tiers[-1].max_input_tokens is not None:
         raise table.fail("tiers", "the last tier must have no max_input_tokens")
-    return Pricing(tiers=tuple(tiers), currency=table.get("currency", str, "USD"),
-                   unit_tokens=table.get("unit_tokens", int, 1_000_000),
-                   note=table.get("note", str, ""))
+    return Pricing(
+        tiers=tuple(tiers),
+        currency=table.get("currency", str, "USD"),
+        unit_tokens=table.get("unit_tokens", int, 1_000_000),
+        note=table.get("note", str, ""),
+    )
 
 
 def parse_param(entry: _Entry) -> ParamSpec:
     kind = entry.choice("type", PARAM_TYPES)
     number = (int, float)
     param = ParamSpec(
-        name=entry.get("name", str), type=kind, description=entry.get("description", str, ""),
-        default=entry.data.get("default"), min=entry.get("min", number, None),
-        max=entry.get("max", number, None), step=entry.get("step", number, None),
+        name=entry.get("name", str),
+        type=kind,
+        description=entry.get("description", str, ""),
+        default=entry.data.get("default"),
+        min=entry.get("min", number, None),
+        max=entry.get("max", number, None),
+        step=entry.get("step", number, None),
         choices=tuple(entry.get("choices", list, [])),
         dialects=tuple(entry.get("dialects", list, list(DIALECTS))),
         send=entry.choice("send", ("always", "when_set"), "when_set"),
-        requires=entry.get("requires", str, None), fixed=entry.data.get("fixed"),
-        fixed_reason=entry.get("fixed_reason", str, ""))
+        requires=entry.get("requires", str, None),
+        fixed=entry.data.get("fixed"),
+        fixed_reason=entry.get("fixed_reason", str, ""),
+    )
     _check_param(entry, param)
     return param
 
@@ -183,5 +214,9 @@ def _check_param(entry: _Entry, param: ParamSpec) -> None:
         high = param.max if param.max is not None else param.default
         if not low <= param.default <= high:
             raise entry.fail("default", f"{param.default} is outside {param.range_text()}")
-    if param.type == "boolean" and param.default is not None and not isinstance(param.default, bool):
+    if (
+        param.type == "boolean"
+        and param.default is not None
+        and not isinstance(param.default, bool)
+    ):
         raise entry.fail("default", "must be true or false")

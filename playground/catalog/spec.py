@@ -1,4 +1,7 @@
-"""Typed, immutable view of the catalog. No Django imports: the providers and simulator use it too."""
+"""Typed, immutable view of the catalog.
+
+No Django imports: the providers and simulator use it too.
+"""
 
 from __future__ import annotations
 

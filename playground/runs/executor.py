@@ -38,10 +38,12 @@ def control_group(run_id) -> str:
 
 
 async def run_start(*, run: Run, model: ModelSpec, simulator_base: str) -> asyncio.Task:
-    request = await sync_to_async(upstream_request_for)(run=run, model=model,
-                                                        simulator_base=simulator_base)
-    state = RunState(run_id=str(run.id), model=model,
-                     estimated_input_tokens=run.estimated_input_tokens or 0)
+    request = await sync_to_async(upstream_request_for)(
+        run=run, model=model, simulator_base=simulator_base
+    )
+    state = RunState(
+        run_id=str(run.id), model=model, estimated_input_tokens=run.estimated_input_tokens or 0
+    )
     task = asyncio.create_task(_run_task(state=state, request=request, model=model))
     _tasks[state.run_id] = task
     task.add_done_callback(lambda _: _tasks.pop(state.run_id, None))
@@ -63,16 +65,20 @@ def runs_in_process() -> list[str]:
 async def _run_task(*, state: RunState, request, model: ModelSpec) -> None:
     layer = get_channel_layer()
     broadcaster = Broadcaster(state=state, layer=layer)
-    control = asyncio.create_task(_listen_for_control(state=state, layer=layer,
-                                                      owner=asyncio.current_task()))
+    control = asyncio.create_task(
+        _listen_for_control(state=state, layer=layer, owner=asyncio.current_task())
+    )
     try:
         await _consume(state=state, request=request, broadcaster=broadcaster)
     except asyncio.CancelledError:
         state.stopped = True  # Stop pressed, or the server is shutting down
     except Exception:  # a bug of ours must still end the run visibly and keep its text
         log.exception("run %s failed unexpectedly", state.run_id)
-        state.failure = Failure(kind="stream_error", message="The playground hit an internal "
-                                "error while streaming. The text so far is kept; retry the run.")
+        state.failure = Failure(
+            kind="stream_error",
+            message="The playground hit an internal "
+            "error while streaming. The text so far is kept; retry the run.",
+        )
     finally:
         control.cancel()
         await broadcaster.close()
@@ -81,26 +87,34 @@ async def _run_task(*, state: RunState, request, model: ModelSpec) -> None:
 
 async def _consume(*, state: RunState, request, broadcaster: Broadcaster) -> None:
     last_checkpoint = time.monotonic()
-    async for event in stream(client=http_client(), request=request,
-                              limits=limits_from_settings()):
+    async for event in stream(client=http_client(), request=request, limits=limits_from_settings()):
         state.apply(event)
         if isinstance(event, TextDelta | ReasoningDelta | Retrying):
             broadcaster.wake()
         if time.monotonic() - last_checkpoint > CHECKPOINT_SECONDS:
             last_checkpoint = time.monotonic()
             await sync_to_async(services.run_checkpoint)(
-                run_id=state.run_id, text=state.full_text, reasoning=state.full_reasoning)
+                run_id=state.run_id, text=state.full_text, reasoning=state.full_reasoning
+            )
 
 
 async def _finish(*, state: RunState, request, model: ModelSpec, layer) -> None:
     state.ended_at = state.ended_at or time.monotonic()
     fields = state.final_fields() | {"request": recorded_call(request=request, model=model)}
-    run = await asyncio.shield(sync_to_async(services.run_finish)(
-        run_id=state.run_id, fields=fields, cost=state.cost()))
+    run = await asyncio.shield(
+        sync_to_async(services.run_finish)(run_id=state.run_id, fields=fields, cost=state.cost())
+    )
     html = await sync_to_async(fragments.final_frame)(run)
-    await layer.group_send(frames_group(state.run_id), {
-        "type": "run.frame", "run_id": state.run_id, "seq": state.seq + 1, "html": html,
-        "final": True})
+    await layer.group_send(
+        frames_group(state.run_id),
+        {
+            "type": "run.frame",
+            "run_id": state.run_id,
+            "seq": state.seq + 1,
+            "html": html,
+            "final": True,
+        },
+    )
 
 
 async def _listen_for_control(*, state: RunState, layer, owner: asyncio.Task) -> None:
@@ -112,9 +126,16 @@ async def _listen_for_control(*, state: RunState, layer, owner: asyncio.Task) ->
             if message["type"] == "run.stop":
                 owner.cancel()
             elif message["type"] == "run.sync":
-                await layer.send(message["reply_to"], {
-                    "type": "run.frame", "run_id": state.run_id, "seq": state.seq,
-                    "html": fragments.snapshot_frame(state), "snapshot": True})
+                await layer.send(
+                    message["reply_to"],
+                    {
+                        "type": "run.frame",
+                        "run_id": state.run_id,
+                        "seq": state.seq,
+                        "html": fragments.snapshot_frame(state),
+                        "snapshot": True,
+                    },
+                )
     finally:
         await layer.group_discard(control_group(state.run_id), channel)
 
@@ -142,9 +163,10 @@ class Broadcaster:
         text, reasoning = self.state.take_pending()
         self.state.seq += 1
         html = fragments.delta_frame(self.state, text=text, reasoning=reasoning)
-        await self.layer.group_send(frames_group(self.state.run_id), {
-            "type": "run.frame", "run_id": self.state.run_id, "seq": self.state.seq,
-            "html": html})
+        await self.layer.group_send(
+            frames_group(self.state.run_id),
+            {"type": "run.frame", "run_id": self.state.run_id, "seq": self.state.seq, "html": html},
+        )
 
     async def close(self) -> None:
         self.loop.cancel()

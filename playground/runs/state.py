@@ -83,14 +83,20 @@ class RunState:
 
     @property
     def ttft_ms(self) -> int | None:
-        return None if self.first_token_at is None else int((self.first_token_at - self.started) * 1000)
+        return (
+            None
+            if self.first_token_at is None
+            else int((self.first_token_at - self.started) * 1000)
+        )
 
     def estimated_usage(self) -> Usage:
         """Our token rule over what arrived: used live, and when the provider sent no usage."""
         reasoning = count_text_tokens(self.full_reasoning)
-        return Usage(input_tokens=self.estimated_input_tokens,
-                     output_tokens=count_text_tokens(self.full_text) + reasoning,
-                     reasoning_tokens=reasoning)
+        return Usage(
+            input_tokens=self.estimated_input_tokens,
+            output_tokens=count_text_tokens(self.full_text) + reasoning,
+            reasoning_tokens=reasoning,
+        )
 
     def best_usage(self) -> tuple[Usage, str]:
         if self.usage is not None:
@@ -121,11 +127,17 @@ class RunState:
         usage, source = self.best_usage()
         failure = self.failure
         return {
-            "status": self.status(), "text": self.full_text, "reasoning": self.full_reasoning,
+            "status": self.status(),
+            "text": self.full_text,
+            "reasoning": self.full_reasoning,
             "finish_reason": self.finished.reason if self.finished else "",
-            "input_tokens": usage.input_tokens, "cached_input_tokens": usage.cached_input_tokens,
-            "output_tokens": usage.output_tokens, "reasoning_tokens": usage.reasoning_tokens,
-            "usage_source": source, "ttft_ms": self.ttft_ms, "duration_ms": self.elapsed_ms,
+            "input_tokens": usage.input_tokens,
+            "cached_input_tokens": usage.cached_input_tokens,
+            "output_tokens": usage.output_tokens,
+            "reasoning_tokens": usage.reasoning_tokens,
+            "usage_source": source,
+            "ttft_ms": self.ttft_ms,
+            "duration_ms": self.elapsed_ms,
             "retries": self.retries,
             "error_kind": failure.kind if failure else "",
             "error_message": failure.message if failure else "",

@@ -31,8 +31,9 @@ def as_list(value) -> list:
     return list(value) if isinstance(value, list | tuple) else [value]
 
 
-def estimate_input_tokens(*, system: str, thread: list[Run], prompt: str,
-                          attachments: list[Attachment], params: dict) -> int:
+def estimate_input_tokens(
+    *, system: str, thread: list[Run], prompt: str, attachments: list[Attachment], params: dict
+) -> int:
     """Our token rule over everything the request will carry (system, history, prompt, files)."""
     total = REPLY_PRIMING + (count_message_tokens(system) if system else 0)
     for earlier in thread:
@@ -42,18 +43,26 @@ def estimate_input_tokens(*, system: str, thread: list[Run], prompt: str,
 
 
 def _files_tokens(attachments: list[Attachment], params: dict) -> int:
-    return sum(count_attachment_tokens(a.kind, a.size, detail=params.get("image_detail"),
-                                       fps=params.get("video_fps")) for a in attachments)
+    return sum(
+        count_attachment_tokens(
+            a.kind, a.size, detail=params.get("image_detail"), fps=params.get("video_fps")
+        )
+        for a in attachments
+    )
 
 
-def check_attachments(*, model: ModelSpec, dialect: str, attachments: list[Attachment]) -> list[str]:
+def check_attachments(
+    *, model: ModelSpec, dialect: str, attachments: list[Attachment]
+) -> list[str]:
     errors = []
     for item in attachments:
         if item.kind not in model.inputs:
             errors.append(f"{item.name}: {model.name} does not accept {item.kind} input.")
         elif item.kind == "video" and dialect == "messages":
-            errors.append(f"{item.name}: the Messages dialect has no video input; "
-                          "use Chat Completions or Responses.")
+            errors.append(
+                f"{item.name}: the Messages dialect has no video input; "
+                "use Chat Completions or Responses."
+            )
     return errors
 
 
@@ -68,7 +77,10 @@ def run_submit(*, owner_key: str, data: dict) -> Submission:
     submission = Submission(pane=pane, prompt_form=PromptForm(data))
     if not submission.prompt_form.is_valid():
         return _with_form_errors(submission)
-    model, dialect = submission.prompt_form.model_spec, submission.prompt_form.cleaned_data["dialect"]
+    model, dialect = (
+        submission.prompt_form.model_spec,
+        submission.prompt_form.cleaned_data["dialect"],
+    )
     submission.model = model
     submission.params_form = ParamsForm(data, spec=model, dialect=dialect)
     if not submission.params_form.is_valid():
@@ -91,24 +103,41 @@ def _parent(*, owner_key: str, pane: Pane, data: dict) -> Run | None:
 def _with_form_errors(submission: Submission) -> Submission:
     for form in (submission.prompt_form, submission.params_form):
         if form is not None:
-            submission.errors += [message for messages in form.errors.values()
-                                  for message in messages]
+            submission.errors += [
+                message for messages in form.errors.values() for message in messages
+            ]
     return submission
 
 
 def _store(submission: Submission, *, parent: Run | None, attachments: list[Attachment]) -> Run:
     prompt, params = submission.prompt_form.cleaned_data, submission.params_form
     sent = params.upstream_params()
-    services.pane_configure(pane=submission.pane, model_ref=submission.model.ref,
-                            dialect=prompt["dialect"], system=prompt["system"],
-                            params=params.values())
-    estimate = estimate_input_tokens(system=prompt["system"], thread=run_thread(run=parent),
-                                     prompt=prompt["prompt"], attachments=attachments, params=sent)
-    return services.run_create(pane=submission.pane, model=submission.model,
-                               dialect=prompt["dialect"], system=prompt["system"],
-                               prompt=prompt["prompt"], params=params.values(), sent_params=sent,
-                               parent=parent, attachments=attachments,
-                               estimated_input_tokens=estimate)
+    services.pane_configure(
+        pane=submission.pane,
+        model_ref=submission.model.ref,
+        dialect=prompt["dialect"],
+        system=prompt["system"],
+        params=params.values(),
+    )
+    estimate = estimate_input_tokens(
+        system=prompt["system"],
+        thread=run_thread(run=parent),
+        prompt=prompt["prompt"],
+        attachments=attachments,
+        params=sent,
+    )
+    return services.run_create(
+        pane=submission.pane,
+        model=submission.model,
+        dialect=prompt["dialect"],
+        system=prompt["system"],
+        prompt=prompt["prompt"],
+        params=params.values(),
+        sent_params=sent,
+        parent=parent,
+        attachments=attachments,
+        estimated_input_tokens=estimate,
+    )
 
 
 def run_regenerate(*, owner_key: str, run_id) -> Submission:
@@ -121,10 +150,21 @@ def run_regenerate(*, owner_key: str, run_id) -> Submission:
     attachments = list(original.attachments.all())
     thread = run_thread(run=original.parent)
     run = services.run_create(
-        pane=original.pane, model=model, dialect=original.dialect, system=original.system,
-        prompt=original.prompt, params=original.params, sent_params=original.sent_params,
-        parent=original.parent, attachments=attachments,
+        pane=original.pane,
+        model=model,
+        dialect=original.dialect,
+        system=original.system,
+        prompt=original.prompt,
+        params=original.params,
+        sent_params=original.sent_params,
+        parent=original.parent,
+        attachments=attachments,
         estimated_input_tokens=estimate_input_tokens(
-            system=original.system, thread=thread, prompt=original.prompt,
-            attachments=attachments, params=original.sent_params))
+            system=original.system,
+            thread=thread,
+            prompt=original.prompt,
+            attachments=attachments,
+            params=original.sent_params,
+        ),
+    )
     return Submission(pane=original.pane, run=run, model=model, branched=True)

@@ -23,18 +23,26 @@ def http_client() -> httpx.AsyncClient:
     client = _clients.get(loop)
     if client is None or client.is_closed:
         limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
-        client = httpx.AsyncClient(limits=limits, follow_redirects=False, timeout=httpx.Timeout(
-            settings.PLAYGROUND_TOTAL_TIMEOUT, connect=settings.PLAYGROUND_CONNECT_TIMEOUT))
+        client = httpx.AsyncClient(
+            limits=limits,
+            follow_redirects=False,
+            timeout=httpx.Timeout(
+                settings.PLAYGROUND_TOTAL_TIMEOUT, connect=settings.PLAYGROUND_CONNECT_TIMEOUT
+            ),
+        )
         _clients[loop] = client
     return client
 
 
 def limits_from_settings() -> Limits:
-    return Limits(connect=settings.PLAYGROUND_CONNECT_TIMEOUT,
-                  first_token=settings.PLAYGROUND_FIRST_TOKEN_TIMEOUT,
-                  idle=settings.PLAYGROUND_IDLE_TIMEOUT, total=settings.PLAYGROUND_TOTAL_TIMEOUT,
-                  max_retries=settings.PLAYGROUND_MAX_RETRIES,
-                  max_retry_after=settings.PLAYGROUND_MAX_RETRY_AFTER)
+    return Limits(
+        connect=settings.PLAYGROUND_CONNECT_TIMEOUT,
+        first_token=settings.PLAYGROUND_FIRST_TOKEN_TIMEOUT,
+        idle=settings.PLAYGROUND_IDLE_TIMEOUT,
+        total=settings.PLAYGROUND_TOTAL_TIMEOUT,
+        max_retries=settings.PLAYGROUND_MAX_RETRIES,
+        max_retry_after=settings.PLAYGROUND_MAX_RETRY_AFTER,
+    )
 
 
 def simulator_base_from_scope(scope: dict) -> str:
@@ -52,10 +60,15 @@ def endpoint_for(*, model: ModelSpec, dialect: str, simulator_base: str) -> Endp
     catalog = get_catalog()
     provider = catalog.provider_of(model)
     spec = provider.dialects[dialect]
-    return Endpoint(base_url=provider.base_url or simulator_base, dialect=dialect, path=spec.path,
-                    auth=spec.auth, model_field=spec.model_field,
-                    api_key=catalog.provider_key(provider, os.environ),
-                    provider_name=provider.name)
+    return Endpoint(
+        base_url=provider.base_url or simulator_base,
+        dialect=dialect,
+        path=spec.path,
+        auth=spec.auth,
+        model_field=spec.model_field,
+        api_key=catalog.provider_key(provider, os.environ),
+        provider_name=provider.name,
+    )
 
 
 def key_placeholder(*, model: ModelSpec) -> str:
@@ -75,11 +88,17 @@ def turns_for(run: Run) -> tuple[Turn, ...]:
 
 
 def attachments_of(run: Run) -> tuple[Attachment, ...]:
-    return tuple(Attachment(kind=a.kind, mime=a.mime, name=a.name, data=bytes(a.data))
-                 for a in run.attachments.all())
+    return tuple(
+        Attachment(kind=a.kind, mime=a.mime, name=a.name, data=bytes(a.data))
+        for a in run.attachments.all()
+    )
 
 
 def upstream_request_for(*, run: Run, model: ModelSpec, simulator_base: str) -> UpstreamRequest:
     return UpstreamRequest(
         endpoint=endpoint_for(model=model, dialect=run.dialect, simulator_base=simulator_base),
-        model=model.id, turns=turns_for(run), system=run.system, params=dict(run.sent_params))
+        model=model.id,
+        turns=turns_for(run),
+        system=run.system,
+        params=dict(run.sent_params),
+    )

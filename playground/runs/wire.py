@@ -26,24 +26,32 @@ def real_endpoint(*, model: ModelSpec, endpoint: Endpoint) -> tuple[Endpoint, st
     catalog = get_catalog()
     source = model
     if model.simulated:
-        source = next((m for m in catalog.models.values()
-                       if not m.simulated and m.id == model.id), model)
+        source = next(
+            (m for m in catalog.models.values() if not m.simulated and m.id == model.id), model
+        )
     provider = catalog.provider_of(source)
     spec = provider.dialects.get(endpoint.dialect)
     if spec is None or not provider.base_url:
         return endpoint, ""
     placeholder = f"${provider.key_env}" if provider.key_env else ""
-    return dataclasses.replace(endpoint, base_url=provider.base_url, path=spec.path,
-                               auth=spec.auth, model_field=spec.model_field,
-                               api_key=placeholder, provider_name=provider.name), placeholder
+    return dataclasses.replace(
+        endpoint,
+        base_url=provider.base_url,
+        path=spec.path,
+        auth=spec.auth,
+        model_field=spec.model_field,
+        api_key=placeholder,
+        provider_name=provider.name,
+    ), placeholder
 
 
 def recorded_call(*, request: UpstreamRequest, model: ModelSpec) -> dict[str, Any]:
     """The call against the real provider, key as `$ENV_NAME`, file contents as placeholders."""
     endpoint, placeholder = real_endpoint(model=model, endpoint=request.endpoint)
     try:
-        call = build_call(dataclasses.replace(request, endpoint=endpoint),
-                          redact_key=placeholder or None)
+        call = build_call(
+            dataclasses.replace(request, endpoint=endpoint), redact_key=placeholder or None
+        )
     except ValueError:
         return {}
     return {"url": call.url, "headers": dict(call.headers), "json": _shorten_data(call.json)}
@@ -55,8 +63,11 @@ def _shorten_data(value: Any) -> Any:
         return {k: _shorten_data(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_shorten_data(v) for v in value]
-    if isinstance(value, str) and len(value) > DATA_URL_KEEP and (
-            value.startswith("data:") or _looks_base64(value)):
+    if (
+        isinstance(value, str)
+        and len(value) > DATA_URL_KEEP
+        and (value.startswith("data:") or _looks_base64(value))
+    ):
         return f"{value[:48]}…[{len(value):,} characters of base64 file data]"
     return value
 

@@ -3,8 +3,15 @@ import shutil
 
 import pytest
 
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="session")
@@ -29,8 +36,15 @@ def page(browser, live_app):
     page.console_errors = []
     page.outside_requests = []
     page.on("console", lambda m: m.type == "error" and page.console_errors.append(m.text))
-    page.on("request", lambda r: r.url.startswith(live_app.url) or r.url.startswith("ws://127.0.0.1")
-            or r.url.startswith("data:") or page.outside_requests.append(r.url))
+    page.on(
+        "request",
+        lambda r: (
+            r.url.startswith(live_app.url)
+            or r.url.startswith("ws://127.0.0.1")
+            or r.url.startswith("data:")
+            or page.outside_requests.append(r.url)
+        ),
+    )
     page.set_default_timeout(15_000)
     yield page
     context.close()

@@ -81,7 +81,9 @@ def test_out_of_range_value_is_a_form_error_and_the_prompt_stays(page):
     page.get_by_label("max_tokens", exact=True).fill("70000")
     page.get_by_label("Prompt", exact=True).fill("Keep me")
     page.get_by_role("button", name="Send").click()
-    expect(page.locator("#composer-errors")).to_contain_text("max_tokens must be a whole number from 1 to 65536.")
+    expect(page.locator("#composer-errors")).to_contain_text(
+        "max_tokens must be a whole number from 1 to 65536."
+    )
     expect(page.get_by_label("Prompt", exact=True)).to_have_value("Keep me")
     assert page.locator("article.run").count() == 0
 

@@ -63,7 +63,10 @@ def test_empiriolabs_provider_matches_the_seed_pages(catalog):
     assert provider.base_url == "https://api.empiriolabs.ai/v1"
     assert provider.key_env == "EMPIRIOLABS_API_KEY"
     assert {d: provider.dialects[d].path for d in provider.dialects} == {
-        "chat": "/chat/completions", "responses": "/responses", "messages": "/messages"}
+        "chat": "/chat/completions",
+        "responses": "/responses",
+        "messages": "/messages",
+    }
     assert all(d.auth == "bearer" for d in provider.dialects.values())
 
 
@@ -89,8 +92,16 @@ def test_empiriolabs_model_matches_its_seed_page(catalog, model_id):
     assert model.dialects == ("chat", "responses", "messages")
     (in_low, in_high), (out_low, out_high) = SEED_PRICES[model_id]
     low, high = model.pricing.tiers
-    assert (low.max_input_tokens, low.input, low.output) == (128_000, Decimal(in_low), Decimal(out_low))
-    assert (high.max_input_tokens, high.input, high.output) == (None, Decimal(in_high), Decimal(out_high))
+    assert (low.max_input_tokens, low.input, low.output) == (
+        128_000,
+        Decimal(in_low),
+        Decimal(out_low),
+    )
+    assert (high.max_input_tokens, high.input, high.output) == (
+        None,
+        Decimal(in_high),
+        Decimal(out_high),
+    )
     assert low.cached_input is None and high.cached_input is None  # the seeds give no rate
 
 
@@ -101,7 +112,12 @@ def test_every_seed_table_parameter_is_in_the_catalog(catalog, model_id):
         param = model.param(name)
         assert param is not None, name
         assert (param.type, param.default, param.min, param.max, param.choices) == (
-            kind, default, low, high, choices), name
+            kind,
+            default,
+            low,
+            high,
+            choices,
+        ), name
         assert not param.is_fixed
 
 
@@ -123,14 +139,25 @@ def test_modelslab_model_matches_its_seed_page(catalog):
     model = catalog.model("modelslab/bytedance-seed-seed-2.0-mini")
     assert model.name == "ByteDance Seed: Seed-2.0-Mini"
     (tier,) = model.pricing.tiers
-    assert (tier.input, tier.output, tier.max_input_tokens) == (Decimal("0.10"), Decimal("0.40"), None)
+    assert (tier.input, tier.output, tier.max_input_tokens) == (
+        Decimal("0.10"),
+        Decimal("0.40"),
+        None,
+    )
     assert "$0.25 / call" in model.pricing.note
     assert model.dialects == ("chat", "messages")
     assert model.param("reasoning_effort").choices == ("minimal", "low", "medium", "high")
-    panel = {n: model.param(n).default for n in
-             ("temperature", "max_tokens", "top_p", "frequency_penalty", "presence_penalty")}
-    assert panel == {"temperature": 0.7, "max_tokens": 1000, "top_p": 0.9,
-                     "frequency_penalty": 0, "presence_penalty": 0}
+    panel = {
+        n: model.param(n).default
+        for n in ("temperature", "max_tokens", "top_p", "frequency_penalty", "presence_penalty")
+    }
+    assert panel == {
+        "temperature": 0.7,
+        "max_tokens": 1000,
+        "top_p": 0.9,
+        "frequency_penalty": 0,
+        "presence_penalty": 0,
+    }
 
 
 def test_simulator_offers_every_real_model_with_the_same_prices(catalog):

