@@ -13,11 +13,14 @@ class SimulatorMount:
     @property
     def simulator(self):
         if self._simulator is None:
+            from playground.catalog import get_catalog
             from playground.simulator.app import SimulatorConfig, create_app
+            from playground.simulator.models import simulator_model_ids
 
+            model_ids = simulator_model_ids(get_catalog())  # PLAYGROUND_CATALOG included
             self._simulator = create_app(SimulatorConfig(
                 tokens_per_second=settings.PLAYGROUND_SIMULATOR_TOKENS_PER_SECOND,
-                ttft=settings.PLAYGROUND_SIMULATOR_TTFT))
+                ttft=settings.PLAYGROUND_SIMULATOR_TTFT, model_ids=model_ids))
         return self._simulator
 
     async def __call__(self, scope, receive, send):
