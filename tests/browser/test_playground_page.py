@@ -15,11 +15,17 @@ def open_fresh(page):
 
 
 def send(page, prompt):
+    """Send a prompt and return a locator pinned to the run it created."""
+    before = page.locator("article.run").evaluate_all("runs => runs.map(r => r.id)")
     page.get_by_label("Prompt", exact=True).fill(prompt)
     page.get_by_label("Prompt", exact=True).press("Control+Enter")
-    run = page.locator("article.run").last
-    expect(run).to_be_visible()
-    return run
+    page.wait_for_function(
+        "before => [...document.querySelectorAll('article.run')].some(r => !before.includes(r.id))",
+        arg=before,
+    )
+    ids = page.locator("article.run").evaluate_all("runs => runs.map(r => r.id)")
+    (new_id,) = [i for i in ids if i not in before]
+    return page.locator(f"#{new_id}")
 
 
 def test_prompt_streams_reasoning_then_answer_and_shows_the_cost(page):
