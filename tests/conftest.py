@@ -16,3 +16,9 @@ def simulator_url(live_app, settings):
     """Point this process's runs at the live app's simulator."""
     settings.PLAYGROUND_SIMULATOR_URL = live_app.url + "/simulator/v1"
     return settings.PLAYGROUND_SIMULATOR_URL
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests last: sync Playwright keeps an event loop running in this thread for as
+    long as the browser is open, and async tests cannot start their own loop meanwhile."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
