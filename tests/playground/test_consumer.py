@@ -299,3 +299,19 @@ async def test_model_output_in_frames_is_escaped(async_client):
     assert ("div", "hx-get", "/x") not in elements.seen
     assert "&lt;img src=x onerror=alert(1)&gt;" in joined
     await communicator.disconnect()
+
+
+async def test_follow_up_sends_the_conversation_so_far(async_client):
+    session, pane, cookie = await open_page(async_client)
+    communicator, _, _ = await connect(session, cookie)
+    await communicator.send_to(text_data=form(pane, f"Name a river. {FAST}", system="Be terse."))
+    await frames_until_final(communicator)
+    await communicator.send_to(text_data=form(pane, f"How long is it? {FAST}", system="Be terse."))
+    await frames_until_final(communicator)
+    first, second = [run async for run in Run.objects.order_by("created_at")]
+    assert second.parent_id == first.id
+    messages = second.request["json"]["messages"]
+    assert [m["role"] for m in messages] == ["system", "user", "assistant", "user"]
+    assert messages[2]["content"] == first.text
+    assert second.input_tokens > first.input_tokens + first.output_tokens - first.reasoning_tokens
+    await communicator.disconnect()
