@@ -7,6 +7,7 @@ try (the client decides whether one is left).
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import ssl
 from collections.abc import AsyncIterator, Iterator
@@ -32,6 +33,8 @@ from playground.providers.types import (
     UpstreamRequest,
 )
 
+DRAIN_MAX_BYTES = 16 * 1024
+DRAIN_MAX_SECONDS = 0.25
 ERROR_BODY_CAP = 64 * 1024  # enough for any JSON error envelope; HTML error pages get cut
 TIMEOUT_FAILURES = {
     "timeout_first_token": failures.first_token_timeout,
@@ -151,6 +154,7 @@ class Attempt:
                     # Measured after the consumer took the event, so its own pace is not counted.
                     if isinstance(event, TextDelta | ReasoningDelta):
                         self.clock.content_seen()
+            await _drain(chunks)
 
     def _count(self, received: int, chunk: bytes) -> int:
         received += len(chunk)
@@ -248,3 +252,18 @@ def _reason(exc: BaseException) -> str:
     if text:
         return text
     return "connection reset" if isinstance(exc, httpx.ReadError) else type(exc).__name__
+
+
+async def _drain(chunks: AsyncIterator[bytes]) -> None:
+    """Read what follows the terminal event (normally just the end of the chunked body) so the
+    connection returns to the pool instead of being dropped; bytes after [DONE] are ignored,
+    and a peer that keeps sending is cut off after a few KiB or a moment."""
+    left = DRAIN_MAX_BYTES
+    try:
+        async with asyncio.timeout(DRAIN_MAX_SECONDS):
+            async for chunk in chunks:
+                left -= len(chunk)
+                if left < 0:
+                    return
+    except TimeoutError:
+        return
