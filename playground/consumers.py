@@ -17,8 +17,8 @@ from .models import Run
 from .runs import executor
 from .runs.fragments import final_frame
 from .runs.submit import run_regenerate, run_submit
-from .runs.upstream import simulator_base_from_scope
-from .selectors import owner_key_for, run_get_for, run_thread, runs_active_in, session_get_for
+from .runs.upstream import simulator_base_from_scope, upstream_request_for
+from .selectors import owner_key_for, run_get_for, runs_active_in, session_get_for
 
 log = logging.getLogger(__name__)
 MAX_MESSAGE_CHARS = 512 * 1024
@@ -67,29 +67,22 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
         await handler(message)
 
     async def on_send(self, message: dict):
-        submission = await database_sync_to_async(run_submit)(
-            owner_key=self.owner_key, data=message
-        )
-        await self.start(submission)
+        await self.start(run_submit, owner_key=self.owner_key, data=message)
 
     async def on_regenerate(self, message: dict):
-        submission = await database_sync_to_async(run_regenerate)(
-            owner_key=self.owner_key, run_id=message.get("run")
-        )
-        await self.start(submission)
+        await self.start(run_regenerate, owner_key=self.owner_key, run_id=message.get("run"))
 
-    async def start(self, submission):
+    async def start(self, submit, **arguments):
+        """Store the run, build its upstream request and the page fragment in one database
+        hop (each hop costs milliseconds of time-to-first-token), then start the task."""
+        base = simulator_base_from_scope(self.scope)
+        submission = await database_sync_to_async(_prepare)(submit, base, **arguments)
         if submission.run is None:
             await self.send_errors(submission.errors, submission=submission)
             return
         await self.watch(str(submission.run.id), resync=False)
-        html = await database_sync_to_async(_accepted_html)(submission)
-        await self.send(text_data=html)
-        await executor.run_start(
-            run=submission.run,
-            model=submission.model,
-            simulator_base=simulator_base_from_scope(self.scope),
-        )
+        executor.run_start(run=submission.run, model=submission.model, request=submission.request)
+        await self.send(text_data=submission.html)
 
     async def on_stop(self, message: dict):
         try:
@@ -161,8 +154,22 @@ def _parse(text: str | None) -> dict | None:
     return message
 
 
+def _prepare(submit, simulator_base: str, **arguments):
+    submission = submit(**arguments)
+    if submission.run is not None:
+        submission.request = upstream_request_for(
+            run=submission.run,
+            model=submission.model,
+            thread=submission.thread,
+            files=submission.files,
+            simulator_base=simulator_base,
+        )
+        submission.html = _accepted_html(submission)
+    return submission
+
+
 def _accepted_html(submission) -> str:
     context = {"run": submission.run, "pane": submission.pane, "rethread": submission.branched}
     if submission.branched:
-        context["thread"] = run_thread(run=submission.run)
+        context["thread"] = [*submission.thread, submission.run]
     return render_to_string("playground/page.html#run_accepted", context)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import uuid
 
+from django.db.models import Prefetch
+
 from .models import Attachment, Pane, PlaygroundSession, Run
 
 
@@ -34,12 +36,25 @@ def run_get_for(*, owner_key: str, run_id) -> Run:
 
 
 def run_thread(*, run: Run | None) -> list[Run]:
-    """The conversation that ends at `run`, oldest first."""
-    thread = []
-    while run is not None:
-        thread.append(run)
-        run = run.parent
+    """The conversation that ends at `run`, oldest first: one query for the pane's runs (file
+    bytes left out) instead of one per turn."""
+    if run is None:
+        return []
+    files = Prefetch("attachments", queryset=Attachment.objects.defer("data"))
+    runs = {r.id: r for r in Run.objects.filter(pane_id=run.pane_id).prefetch_related(files)}
+    thread, current = [], runs.get(run.id)
+    while current is not None:
+        thread.append(current)
+        current = runs.get(current.parent_id)
     return thread[::-1]
+
+
+def attachment_data(*, ids) -> dict:
+    """File bytes by attachment id, in one query."""
+    ids = list(ids)
+    if not ids:
+        return {}
+    return dict(Attachment.objects.filter(id__in=ids).values_list("id", "data"))
 
 
 def attachments_get_for(*, owner_key: str, ids) -> list[Attachment]:

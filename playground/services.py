@@ -32,8 +32,13 @@ def session_create(*, owner_key: str, model: ModelSpec | None = None) -> Playgro
 
 
 def pane_configure(*, pane: Pane, model_ref: str, dialect: str, system: str, params: dict) -> Pane:
-    pane.model_ref, pane.dialect, pane.system, pane.params = model_ref, dialect, system, params
-    pane.save(update_fields=["model_ref", "dialect", "system", "params"])
+    """Remember the panel as last sent (a write only when something changed)."""
+    wanted = {"model_ref": model_ref, "dialect": dialect, "system": system, "params": params}
+    changed = [name for name, value in wanted.items() if getattr(pane, name) != value]
+    for name in changed:
+        setattr(pane, name, wanted[name])
+    if changed:
+        pane.save(update_fields=changed)
     return pane
 
 
@@ -102,12 +107,14 @@ def run_create(
             sent_params=sent_params,
             estimated_input_tokens=estimated_input_tokens,
         )
-        run.attachments.set(attachments)
+        if attachments:
+            run.attachments.set(attachments)
         pane.head = run
         pane.save(update_fields=["head"])
-        PlaygroundSession.objects.filter(pk=pane.session_id).update(
-            title=pane.session.title or prompt[:80]
-        )
+        touched = {"updated_at": timezone.now()}  # the index page opens the latest session
+        if not pane.session.title:
+            touched["title"] = prompt[:80]
+        PlaygroundSession.objects.filter(pk=pane.session_id).update(**touched)
     return run
 
 

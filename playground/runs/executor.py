@@ -17,11 +17,17 @@ from django.conf import settings
 from playground import services
 from playground.catalog import ModelSpec
 from playground.models import Run
-from playground.providers.types import Failure, ReasoningDelta, Retrying, TextDelta
+from playground.providers.types import (
+    Failure,
+    ReasoningDelta,
+    Retrying,
+    TextDelta,
+    UpstreamRequest,
+)
 
 from . import fragments
 from .state import RunState
-from .upstream import http_client, limits_from_settings, upstream_request_for
+from .upstream import http_client, limits_from_settings
 from .wire import recorded_call, stream
 
 log = logging.getLogger(__name__)
@@ -37,10 +43,8 @@ def control_group(run_id) -> str:
     return f"runctl.{run_id}"
 
 
-async def run_start(*, run: Run, model: ModelSpec, simulator_base: str) -> asyncio.Task:
-    request = await sync_to_async(upstream_request_for)(
-        run=run, model=model, simulator_base=simulator_base
-    )
+def run_start(*, run: Run, model: ModelSpec, request: UpstreamRequest) -> asyncio.Task:
+    """Start the run's task; the request was built on a database thread beforehand."""
     state = RunState(
         run_id=str(run.id), model=model, estimated_input_tokens=run.estimated_input_tokens or 0
     )

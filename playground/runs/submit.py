@@ -10,6 +10,7 @@ from playground import services
 from playground.catalog import ModelSpec, get_catalog
 from playground.forms import ParamsForm, PromptForm
 from playground.models import Attachment, Pane, Run
+from playground.providers.types import UpstreamRequest
 from playground.selectors import attachments_get_for, pane_get_for, run_get_for, run_thread
 from playground.tokens import REPLY_PRIMING, count_attachment_tokens, count_message_tokens
 
@@ -23,6 +24,10 @@ class Submission:
     params_form: ParamsForm | None = None
     errors: list[str] = field(default_factory=list)
     branched: bool = False  # the run does not continue the thread on screen: redraw it
+    thread: list[Run] = field(default_factory=list)  # the earlier turns, oldest first
+    files: list[Attachment] = field(default_factory=list)  # this run's attachments
+    request: UpstreamRequest | None = None  # filled in before the task starts
+    html: str = ""  # the "accepted" fragment for the page
 
 
 def as_list(value) -> list:
@@ -119,13 +124,7 @@ def _store(submission: Submission, *, parent: Run | None, attachments: list[Atta
         system=prompt["system"],
         params=params.values(),
     )
-    estimate = estimate_input_tokens(
-        system=prompt["system"],
-        thread=run_thread(run=parent),
-        prompt=prompt["prompt"],
-        attachments=attachments,
-        params=sent,
-    )
+    submission.thread, submission.files = run_thread(run=parent), attachments
     return services.run_create(
         pane=submission.pane,
         model=submission.model,
@@ -136,7 +135,13 @@ def _store(submission: Submission, *, parent: Run | None, attachments: list[Atta
         sent_params=sent,
         parent=parent,
         attachments=attachments,
-        estimated_input_tokens=estimate,
+        estimated_input_tokens=estimate_input_tokens(
+            system=prompt["system"],
+            thread=submission.thread,
+            prompt=prompt["prompt"],
+            attachments=attachments,
+            params=sent,
+        ),
     )
 
 
@@ -167,4 +172,6 @@ def run_regenerate(*, owner_key: str, run_id) -> Submission:
             params=original.sent_params,
         ),
     )
-    return Submission(pane=original.pane, run=run, model=model, branched=True)
+    return Submission(
+        pane=original.pane, run=run, model=model, branched=True, thread=thread, files=attachments
+    )

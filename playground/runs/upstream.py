@@ -10,9 +10,10 @@ import httpx
 from django.conf import settings
 
 from playground.catalog import ModelSpec, get_catalog
+from playground.models import Attachment as AttachmentRow
 from playground.models import Run
 from playground.providers.types import Attachment, Endpoint, Limits, Turn, UpstreamRequest
-from playground.selectors import run_thread
+from playground.selectors import attachment_data
 
 _clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
@@ -76,29 +77,36 @@ def key_placeholder(*, model: ModelSpec) -> str:
     return f"${provider.key_env}" if provider.key_env else ""
 
 
-def turns_for(run: Run) -> tuple[Turn, ...]:
-    """The thread up to and including this run's prompt (DB access: call from a thread)."""
+def turns_for(*, run: Run, thread: list[Run], files: list[AttachmentRow]) -> tuple[Turn, ...]:
+    """The earlier turns (`thread`, oldest first), then this run's prompt with its `files`."""
+    data = attachment_data(ids=[a.id for earlier in thread for a in earlier.attachments.all()])
     turns: list[Turn] = []
-    for earlier in run_thread(run=run.parent):
-        turns.append(Turn(role="user", text=earlier.prompt, attachments=attachments_of(earlier)))
+    for earlier in thread:
+        stored = [_file(a, data[a.id]) for a in earlier.attachments.all()]
+        turns.append(Turn(role="user", text=earlier.prompt, attachments=tuple(stored)))
         if earlier.text:
             turns.append(Turn(role="assistant", text=earlier.text))
-    turns.append(Turn(role="user", text=run.prompt, attachments=attachments_of(run)))
-    return tuple(turns)
+    current = tuple(_file(a, a.data) for a in files)
+    return (*turns, Turn(role="user", text=run.prompt, attachments=current))
 
 
-def attachments_of(run: Run) -> tuple[Attachment, ...]:
-    return tuple(
-        Attachment(kind=a.kind, mime=a.mime, name=a.name, data=bytes(a.data))
-        for a in run.attachments.all()
-    )
+def _file(row: AttachmentRow, data) -> Attachment:
+    return Attachment(kind=row.kind, mime=row.mime, name=row.name, data=bytes(data))
 
 
-def upstream_request_for(*, run: Run, model: ModelSpec, simulator_base: str) -> UpstreamRequest:
+def upstream_request_for(
+    *,
+    run: Run,
+    model: ModelSpec,
+    thread: list[Run],
+    files: list[AttachmentRow],
+    simulator_base: str,
+) -> UpstreamRequest:
+    """Everything the provider call needs, built while the caller is on a database thread."""
     return UpstreamRequest(
         endpoint=endpoint_for(model=model, dialect=run.dialect, simulator_base=simulator_base),
         model=model.id,
-        turns=turns_for(run),
+        turns=turns_for(run=run, thread=thread, files=files),
         system=run.system,
         params=dict(run.sent_params),
     )
