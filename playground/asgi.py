@@ -1,6 +1,7 @@
 """ASGI entry point: HTTP goes to Django (or the built-in simulator under /simulator/v1),
 websockets go through origin and auth checks to the playground consumer."""
 
+import gc
 import os
 
 from django.core.asgi import get_asgi_application
@@ -23,3 +24,7 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+# Everything loaded so far lives as long as the process: move it out of the collector's way, so
+# garbage collections during a run stay short (they showed up as milliseconds of added TTFT).
+gc.freeze()
