@@ -26,7 +26,9 @@ def session_get_for(*, owner_key: str, session_id) -> PlaygroundSession:
 
 
 def pane_get_for(*, owner_key: str, pane_id) -> Pane:
-    return Pane.objects.select_related("session", "head").get(session__owner_key=owner_key, id=int(pane_id))
+    return Pane.objects.select_related("session", "head").get(
+        session__owner_key=owner_key, id=int(pane_id)
+    )
 
 
 def run_get_for(*, owner_key: str, run_id) -> Run:
