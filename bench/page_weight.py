@@ -8,8 +8,7 @@ response headers for the page's websocket (its frames are not counted). Prints t
 the totals against the targets (<= 150 KiB, <= 15 requests, 0 requests leaving the host), and for
 each uncompressed text response what gzip would have made of it.
 
-Run:  .venv/bin/python bench/page_weight.py [--runs 3] [--no-collectstatic] [--without-finders]
-(`--without-finders` is a what-if: WHITENOISE_USE_FINDERS=False, i.e. serve STATIC_ROOT only.)
+Run:  .venv/bin/python bench/page_weight.py [--runs 3] [--no-collectstatic]
 """
 
 from __future__ import annotations
@@ -34,19 +33,13 @@ LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
 TARGET_KIB, TARGET_REQUESTS = 150, 15
 
 
-def settings_shim(tmp: Path, *, use_finders: bool) -> str:
-    """The app's own settings with STATIC_ROOT in tmp (and, as a what-if, without finders)."""
-    lines = ["from playground.settings import *  # noqa", f"STATIC_ROOT = {str(tmp / 'static')!r}"]
-    if not use_finders:
-        lines.append("WHITENOISE_USE_FINDERS = False")
-    (tmp / "bench_settings.py").write_text("\n".join(lines) + "\n")
-    return "bench_settings"
+def start_app(tmp: Path, *, collectstatic: bool) -> LiveApp:
+    """The app as `make run` serves it, with its STATIC_ROOT in tmp (the shared tree untouched).
 
-
-def start_app(tmp: Path, *, collectstatic: bool, use_finders: bool) -> LiveApp:
+    With collected files present the app serves them (pre-compressed); without, it falls back to
+    the finders, uncompressed."""
     app = LiveApp(tmp)
-    app.env["DJANGO_SETTINGS_MODULE"] = settings_shim(tmp, use_finders=use_finders)
-    app.env["PYTHONPATH"] = f"{tmp}:{ROOT}"
+    app.env["STATIC_ROOT"] = str(tmp / "static")
     if collectstatic:
         command = [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"]
         subprocess.run(command, cwd=ROOT, env=app.env, check=True, timeout=120)
@@ -165,13 +158,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3, help="fresh-context page loads")
     parser.add_argument("--no-collectstatic", action="store_true")
-    parser.add_argument("--without-finders", action="store_true")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
     with tempfile.TemporaryDirectory(prefix="bench-page-") as tmpdir:
-        tmp, collect, finders = Path(tmpdir), not args.no_collectstatic, not args.without_finders
-        app = start_app(tmp, collectstatic=collect, use_finders=finders)
+        tmp, collect = Path(tmpdir), not args.no_collectstatic
+        app = start_app(tmp, collectstatic=collect)
         try:
             app.start()
             with sync_playwright() as playwright:

@@ -116,7 +116,7 @@ USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # Serve the collected (and pre-compressed) files when `collectstatic` has run, as `make run`
 # does; fall back to the app directories otherwise (tests, a fresh checkout).
