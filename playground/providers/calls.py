@@ -17,8 +17,9 @@ def redacted(request: UpstreamRequest, *, placeholder: str | None) -> UpstreamRe
     key = request.endpoint.api_key
     endpoint = dataclasses.replace(request.endpoint, api_key=placeholder)
     # A caller may have put the key into an extra header too; it must not leak through there.
-    headers = {name: _scrub(value, key, placeholder)
-               for name, value in request.extra_headers.items()}
+    headers = {
+        name: _scrub(value, key, placeholder) for name, value in request.extra_headers.items()
+    }
     return dataclasses.replace(request, endpoint=endpoint, extra_headers=headers)
 
 
@@ -41,8 +42,9 @@ def http_call(*, request: UpstreamRequest, body: dict[str, Any]) -> HttpCall:
     return HttpCall(method="POST", url=endpoint.url, headers=headers, json=body)
 
 
-def _with_key(endpoint: Endpoint, headers: dict[str, str], body: dict[str, Any]
-              ) -> tuple[dict[str, str], dict[str, Any]]:
+def _with_key(
+    endpoint: Endpoint, headers: dict[str, str], body: dict[str, Any]
+) -> tuple[dict[str, str], dict[str, Any]]:
     """Endpoint.auth: bearer | x-api-key | body:key | none. No key configured: nothing is sent."""
     key = endpoint.api_key
     if key and endpoint.auth == "bearer":

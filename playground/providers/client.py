@@ -35,8 +35,13 @@ from playground.providers.types import Event, Failure, HttpCall, Limits, Retryin
 Sleep = Callable[[float], Awaitable[object]]
 
 
-async def stream_events(*, client: httpx.AsyncClient, request: UpstreamRequest, limits: Limits,
-                        sleep: Sleep = asyncio.sleep) -> AsyncIterator[Event]:
+async def stream_events(
+    *,
+    client: httpx.AsyncClient,
+    request: UpstreamRequest,
+    limits: Limits,
+    sleep: Sleep = asyncio.sleep,
+) -> AsyncIterator[Event]:
     """Call the upstream and yield its answer as normalised events (see the module docstring).
 
     Retries (at most limits.max_retries) happen only before the first token and are announced
@@ -52,8 +57,13 @@ async def stream_events(*, client: httpx.AsyncClient, request: UpstreamRequest, 
             yield event
 
 
-async def _attempts(client: httpx.AsyncClient, request: UpstreamRequest, call: HttpCall,
-                    limits: Limits, sleep: Sleep) -> AsyncIterator[Event]:
+async def _attempts(
+    client: httpx.AsyncClient,
+    request: UpstreamRequest,
+    call: HttpCall,
+    limits: Limits,
+    sleep: Sleep,
+) -> AsyncIterator[Event]:
     clock, where = Clock.start(limits), Where.of(request)
     for retry_number in itertools.count():
         attempt = Attempt(client=client, call=call, where=where, request=request, clock=clock)
@@ -69,8 +79,9 @@ async def _attempts(client: httpx.AsyncClient, request: UpstreamRequest, call: H
         await sleep(step.delay)
 
 
-def _after(candidate: RetryCandidate | None, *, retry_number: int, clock: Clock
-           ) -> Retrying | Failure | None:
+def _after(
+    candidate: RetryCandidate | None, *, retry_number: int, clock: Clock
+) -> Retrying | Failure | None:
     """After an attempt: nothing (it ended the run), a Retrying, or the Failure to give up with."""
     if candidate is None:
         return None
@@ -85,8 +96,9 @@ def _delay(candidate: RetryCandidate, *, retry_number: int, clock: Clock) -> flo
     limits = clock.limits
     if retry_number >= limits.max_retries:
         return None
-    delay = delay_before_retry(retry_number=retry_number, server_hint=candidate.server_hint,
-                               limits=limits)
+    delay = delay_before_retry(
+        retry_number=retry_number, server_hint=candidate.server_hint, limits=limits
+    )
     # Waiting past the total deadline would only turn this failure into a timeout later.
     if delay is None or delay >= clock.total_left():
         return None

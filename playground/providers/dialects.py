@@ -11,7 +11,9 @@ from playground.providers.normalise import Normaliser
 from playground.providers.types import Dialect, Event, HttpCall, UpstreamRequest
 
 _BUILDERS: dict[str, Callable[..., HttpCall]] = {
-    "chat": chat.build_call, "responses": responses.build_call, "messages": messages.build_call,
+    "chat": chat.build_call,
+    "responses": responses.build_call,
+    "messages": messages.build_call,
 }
 _NORMALISERS: dict[str, type[Normaliser]] = {
     "chat": chat.ChatNormaliser,

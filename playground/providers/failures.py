@@ -42,7 +42,7 @@ def seconds(value: float) -> str:
 
 
 def _quoted(error: ProviderError) -> str:
-    """": <the provider's message>", ready to be followed by our own full stop."""
+    """ ": <the provider's message>", ready to be followed by our own full stop."""
     if not error.message:
         return ""
     return f": {plain_text(error.message, limit=IN_MESSAGE_LIMIT).rstrip('. ')}"
@@ -52,28 +52,45 @@ def _quoted(error: ProviderError) -> str:
 
 
 def refused(where: Where) -> Failure:
-    return Failure(kind="connect", retryable=True, message=f"Cannot reach {where.host}: "
-                   "connection refused. Check the base URL or your network.")
+    return Failure(
+        kind="connect",
+        retryable=True,
+        message=f"Cannot reach {where.host}: "
+        "connection refused. Check the base URL or your network.",
+    )
 
 
 def dns(where: Where) -> Failure:
-    return Failure(kind="dns", retryable=True, message=f"Cannot reach {where.host}: the host "
-                   "name could not be resolved. Check the base URL or your network.")
+    return Failure(
+        kind="dns",
+        retryable=True,
+        message=f"Cannot reach {where.host}: the host "
+        "name could not be resolved. Check the base URL or your network.",
+    )
 
 
 def unreachable(where: Where, reason: str) -> Failure:
-    return Failure(kind="connect", retryable=True, message=f"Cannot reach {where.host}: "
-                   f"{reason}. Check the base URL or your network.")
+    return Failure(
+        kind="connect",
+        retryable=True,
+        message=f"Cannot reach {where.host}: {reason}. Check the base URL or your network.",
+    )
 
 
 def tls(where: Where, reason: str) -> Failure:
-    return Failure(kind="tls", message=f"TLS verification failed for {where.host} ({reason}). "
-                   "Check the base URL; the server's certificate is not trusted.")
+    return Failure(
+        kind="tls",
+        message=f"TLS verification failed for {where.host} ({reason}). "
+        "Check the base URL; the server's certificate is not trusted.",
+    )
 
 
 def bad_url(url: str) -> Failure:
-    return Failure(kind="connect", message=f"The base URL {plain_text(url, limit=100)!r} is not "
-                   "a valid http(s) URL. Fix it in the provider settings.")
+    return Failure(
+        kind="connect",
+        message=f"The base URL {plain_text(url, limit=100)!r} is not "
+        "a valid http(s) URL. Fix it in the provider settings.",
+    )
 
 
 def unsupported_input(reason: str) -> Failure:
@@ -81,77 +98,124 @@ def unsupported_input(reason: str) -> Failure:
 
 
 def connect_timeout(where: Where, limits: Limits) -> Failure:
-    return Failure(kind="timeout_connect", retryable=True, message=f"Timed out connecting to "
-                   f"{where.host} after {seconds(limits.connect)} s. Check the base URL or your "
-                   "network.")
+    return Failure(
+        kind="timeout_connect",
+        retryable=True,
+        message=f"Timed out connecting to "
+        f"{where.host} after {seconds(limits.connect)} s. Check the base URL or your "
+        "network.",
+    )
 
 
 def first_token_timeout(where: Where, limits: Limits) -> Failure:
-    return Failure(kind="timeout_first_token", retryable=True, message=f"{where.provider} sent no "
-                   f"answer within {seconds(limits.first_token)} s. Try again; long thinking may "
-                   "need a larger first-token timeout.")
+    return Failure(
+        kind="timeout_first_token",
+        retryable=True,
+        message=f"{where.provider} sent no "
+        f"answer within {seconds(limits.first_token)} s. Try again; long thinking may "
+        "need a larger first-token timeout.",
+    )
 
 
 def idle_timeout(where: Where, limits: Limits) -> Failure:
-    return Failure(kind="timeout_idle", retryable=True, message=f"{where.provider} stopped sending "
-                   f"the answer for {seconds(limits.idle)} s. {KEEP_PARTIAL}")
+    return Failure(
+        kind="timeout_idle",
+        retryable=True,
+        message=f"{where.provider} stopped sending "
+        f"the answer for {seconds(limits.idle)} s. {KEEP_PARTIAL}",
+    )
 
 
 def total_timeout(where: Where, limits: Limits) -> Failure:
-    return Failure(kind="timeout_total", retryable=True, message=f"The answer from "
-                   f"{where.provider} took longer than the {seconds(limits.total)} s limit and was "
-                   f"stopped. {KEEP_PARTIAL}")
+    return Failure(
+        kind="timeout_total",
+        retryable=True,
+        message=f"The answer from "
+        f"{where.provider} took longer than the {seconds(limits.total)} s limit and was "
+        f"stopped. {KEEP_PARTIAL}",
+    )
 
 
 def disconnected(where: Where, *, answering: bool, reason: str) -> Failure:
     when = "while answering" if answering else "before answering"
-    return Failure(kind="disconnected", retryable=True, message=f"The connection to {where.host} "
-                   f"was lost {when} ({reason}). " + (KEEP_PARTIAL if answering else "Try again."))
+    return Failure(
+        kind="disconnected",
+        retryable=True,
+        message=f"The connection to {where.host} "
+        f"was lost {when} ({reason}). " + (KEEP_PARTIAL if answering else "Try again."),
+    )
 
 
 # --- HTTP error statuses ------------------------------------------------------------------------
 
 
-def http_status(where: Where, *, status: int, error: ProviderError, retry_after: float | None,
-                sent_bytes: int) -> Failure:
+def http_status(
+    where: Where, *, status: int, error: ProviderError, retry_after: float | None, sent_bytes: int
+) -> Failure:
     """The Failure for a non-2xx response, by status (and for 429, by quota vs rate limit)."""
     failure = _status_failure(where, status, error, retry_after, sent_bytes)
-    return Failure(kind=failure.kind, message=failure.message, status=status,
-                   provider_message=error.message, retryable=failure.retryable,
-                   retry_after=retry_after if status in (429, 503, 529) else None)
+    return Failure(
+        kind=failure.kind,
+        message=failure.message,
+        status=status,
+        provider_message=error.message,
+        retryable=failure.retryable,
+        retry_after=retry_after if status in (429, 503, 529) else None,
+    )
 
 
-def _status_failure(where: Where, status: int, error: ProviderError, retry_after: float | None,
-                    sent_bytes: int) -> Failure:
+def _status_failure(
+    where: Where, status: int, error: ProviderError, retry_after: float | None, sent_bytes: int
+) -> Failure:
     name, code = where.provider, f"(HTTP {status})"
     if status == 401:
         return Failure("auth", f"The API key was rejected by {name} {code}. {where.check_key}")
     if status == 403:
-        return Failure("auth", f"{name} refused access with this API key {code}{_quoted(error)}. "
-                       f"{where.check_key}")
+        return Failure(
+            "auth",
+            f"{name} refused access with this API key {code}{_quoted(error)}. {where.check_key}",
+        )
     if status == 404:
-        return Failure("not_found", f"{name} does not offer model {where.model!r} at this address "
-                       f"{code}{_quoted(error)}. Check the model id and the base URL.")
+        return Failure(
+            "not_found",
+            f"{name} does not offer model {where.model!r} at this address "
+            f"{code}{_quoted(error)}. Check the model id and the base URL.",
+        )
     if status == 413:
-        return Failure("too_large", f"The request is too large for {name} {code}; {sent_bytes:,} "
-                       "bytes were sent. Remove attachments or shorten the conversation.")
+        return Failure(
+            "too_large",
+            f"The request is too large for {name} {code}; {sent_bytes:,} "
+            "bytes were sent. Remove attachments or shorten the conversation.",
+        )
     if status == 429:
         return _too_many(name, code, error, retry_after)
     if status in (400, 422):
-        return Failure("bad_request", f"{name} rejected the request {code}{_quoted(error)}. "
-                       "Check the parameters and attachments.")
+        return Failure(
+            "bad_request",
+            f"{name} rejected the request {code}{_quoted(error)}. "
+            "Check the parameters and attachments.",
+        )
     if status >= 500:
-        return Failure("server", f"{name} had a server error {code}{_quoted(error)}. "
-                       "Try again in a moment.", retryable=True)
-    return Failure("http", f"{name} answered {code}{_quoted(error)}. Try again later.",
-                   retryable=status in (408, 409))
+        return Failure(
+            "server",
+            f"{name} had a server error {code}{_quoted(error)}. Try again in a moment.",
+            retryable=True,
+        )
+    return Failure(
+        "http",
+        f"{name} answered {code}{_quoted(error)}. Try again later.",
+        retryable=status in (408, 409),
+    )
 
 
 def _too_many(name: str, code: str, error: ProviderError, retry_after: float | None) -> Failure:
     # insufficient_quota is also a 429 but waiting does not help: it needs billing, not a retry.
     if "quota" in error.code.lower() or "quota" in error.type.lower():
-        return Failure("quota", f"{name} says the account is out of quota {code}{_quoted(error)}. "
-                       "Check the plan and billing.")
+        return Failure(
+            "quota",
+            f"{name} says the account is out of quota {code}{_quoted(error)}. "
+            "Check the plan and billing.",
+        )
     when = f"Retry after {seconds(retry_after)} s." if retry_after else "Wait a moment and retry."
     return Failure("rate_limited", f"Rate limited by {name} {code}. {when}", retryable=True)
 
@@ -160,42 +224,70 @@ def _too_many(name: str, code: str, error: ProviderError, retry_after: float | N
 
 
 def stream_error(where: Where, error: ProviderError) -> Failure:
-    transient = any(word in f"{error.type} {error.code}".lower()
-                    for word in ("overloaded", "server", "api_error", "rate", "timeout"))
+    transient = any(
+        word in f"{error.type} {error.code}".lower()
+        for word in ("overloaded", "server", "api_error", "rate", "timeout")
+    )
     quoted = _quoted(error) or ": no details given"
-    return Failure(kind="stream_error", provider_message=error.message, retryable=transient,
-                   message=f"{where.provider} reported an error during the answer{quoted}. "
-                   f"{KEEP_PARTIAL}")
+    return Failure(
+        kind="stream_error",
+        provider_message=error.message,
+        retryable=transient,
+        message=f"{where.provider} reported an error during the answer{quoted}. {KEEP_PARTIAL}",
+    )
 
 
 def busy(where: Where, limits: Limits) -> Failure:
-    return Failure(kind="timeout_connect", retryable=True, message=f"Too many requests to "
-                   f"{where.host} are in flight; no connection became free within "
-                   f"{seconds(limits.connect)} s. Try again in a moment.")
+    return Failure(
+        kind="timeout_connect",
+        retryable=True,
+        message=f"Too many requests to "
+        f"{where.host} are in flight; no connection became free within "
+        f"{seconds(limits.connect)} s. Try again in a moment.",
+    )
 
 
 def malformed(where: Where, *, count: int) -> Failure:
-    return Failure(kind="malformed", retryable=True, message=f"Upstream sent malformed data: "
-                   f"{count} events from {where.provider} could not be read. {KEEP_PARTIAL}")
+    return Failure(
+        kind="malformed",
+        retryable=True,
+        message=f"Upstream sent malformed data: "
+        f"{count} events from {where.provider} could not be read. {KEEP_PARTIAL}",
+    )
 
 
 def undecodable(where: Where) -> Failure:
-    return Failure(kind="malformed", retryable=True, message="Upstream sent malformed data: the "
-                   f"response from {where.provider} could not be decoded. {KEEP_PARTIAL}")
+    return Failure(
+        kind="malformed",
+        retryable=True,
+        message="Upstream sent malformed data: the "
+        f"response from {where.provider} could not be decoded. {KEEP_PARTIAL}",
+    )
 
 
 def non_sse(where: Where, *, content_type: str, body: bytes) -> Failure:
     sample = plain_text(body.decode("utf-8", errors="replace"), limit=200)
-    return Failure(kind="malformed", provider_message=sample, message=f"Upstream returned non-SSE "
-                   f"content ({plain_text(content_type, limit=60)}) instead of an answer stream: "
-                   f"{sample!r}. Check the base URL.")
+    return Failure(
+        kind="malformed",
+        provider_message=sample,
+        message=f"Upstream returned non-SSE "
+        f"content ({plain_text(content_type, limit=60)}) instead of an answer stream: "
+        f"{sample!r}. Check the base URL.",
+    )
 
 
 def too_big(where: Where, *, what: str, limit: int) -> Failure:
-    return Failure(kind="too_big", message=f"{where.provider} sent {what} larger than the "
-                   f"{limit:,}-byte limit, so the answer was stopped. {KEEP_PARTIAL}")
+    return Failure(
+        kind="too_big",
+        message=f"{where.provider} sent {what} larger than the "
+        f"{limit:,}-byte limit, so the answer was stopped. {KEEP_PARTIAL}",
+    )
 
 
 def truncated(where: Where) -> Failure:
-    return Failure(kind="truncated", retryable=True, message=f"The answer from {where.provider} "
-                   f"ended early, without a finish marker. {KEEP_PARTIAL}")
+    return Failure(
+        kind="truncated",
+        retryable=True,
+        message=f"The answer from {where.provider} "
+        f"ended early, without a finish marker. {KEEP_PARTIAL}",
+    )

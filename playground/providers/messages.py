@@ -36,9 +36,14 @@ from playground.providers.types import (
 DEFAULT_MAX_TOKENS = 4096
 THINKING_BUDGETS = {"low": 1024, "medium": 4096, "high": 16384}
 MAPPED = frozenset({"max_tokens", "stop", "enable_thinking", "reasoning_effort", "enable_caching"})
-STOP_REASONS = {"end_turn": "stop", "max_tokens": "length", "stop_sequence": "stop_sequence",
-                "tool_use": "tool_calls", "refusal": "content_filter",
-                "model_context_window_exceeded": "length"}
+STOP_REASONS = {
+    "end_turn": "stop",
+    "max_tokens": "length",
+    "stop_sequence": "stop_sequence",
+    "tool_use": "tool_calls",
+    "refusal": "content_filter",
+    "model_context_window_exceeded": "length",
+}
 TEXT_DOCUMENT_TYPES = ("text/", "application/json", "application/xml")
 VIDEO_UNSUPPORTED = "Video attachments are not supported by the Anthropic Messages API."
 
@@ -104,8 +109,10 @@ def _block(attachment: Attachment) -> dict[str, Any]:
         data = attachment.data.decode("utf-8", errors="replace")
         source = {"type": "text", "media_type": "text/plain", "data": data}
         return {"type": "document", "title": attachment.name, "source": source}
-    raise ValueError(f"Documents of type {attachment.mime} are not supported by the Anthropic "
-                     "Messages API (PDF and plain text only).")
+    raise ValueError(
+        f"Documents of type {attachment.mime} are not supported by the Anthropic "
+        "Messages API (PDF and plain text only)."
+    )
 
 
 def _base64_source(attachment: Attachment) -> dict[str, str]:
@@ -120,7 +127,8 @@ def usage_from(counts: dict[str, int]) -> Usage:
     # input_tokens excludes the cached prefix; our Usage.input_tokens includes it.
     cache_read = counts.get("cache_read_input_tokens", 0)
     return Usage(
-        input_tokens=counts.get("input_tokens", 0) + cache_read
+        input_tokens=counts.get("input_tokens", 0)
+        + cache_read
         + counts.get("cache_creation_input_tokens", 0),
         cached_input_tokens=cache_read,
         output_tokens=counts.get("output_tokens", 0),

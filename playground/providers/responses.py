@@ -24,11 +24,21 @@ from playground.providers.types import (
     Usage,
 )
 
-MAPPED = frozenset({"max_tokens", "reasoning_effort", "enable_thinking", "enable_caching",
-                    "enable_web_search", "image_detail", "video_fps"})
+MAPPED = frozenset(
+    {
+        "max_tokens",
+        "reasoning_effort",
+        "enable_thinking",
+        "enable_caching",
+        "enable_web_search",
+        "image_detail",
+        "video_fps",
+    }
+)
 TEXT_EVENTS = frozenset({"response.output_text.delta"})
-REASONING_EVENTS = frozenset({"response.reasoning_summary_text.delta",
-                              "response.reasoning_text.delta"})
+REASONING_EVENTS = frozenset(
+    {"response.reasoning_summary_text.delta", "response.reasoning_text.delta"}
+)
 INCOMPLETE_REASONS = {"max_output_tokens": "length", "max_tokens": "length"}
 
 # --- Request ------------------------------------------------------------------------------------
@@ -159,6 +169,9 @@ def _item_events(item: dict[str, Any]) -> list[Event]:
     if item.get("type") == "reasoning":
         texts = [text(mapping(part).get("text")) for part in item.get("summary") or []]
         return [ReasoningDelta(joined)] if (joined := "\n\n".join(filter(None, texts))) else []
-    texts = [text(mapping(part).get("text")) for part in item.get("content") or []
-             if mapping(part).get("type") == "output_text"]
+    texts = [
+        text(mapping(part).get("text"))
+        for part in item.get("content") or []
+        if mapping(part).get("type") == "output_text"
+    ]
     return [TextDelta(joined)] if (joined := "".join(texts)) else []

@@ -57,8 +57,9 @@ def backoff(*, retry_number: int, limits: Limits) -> float:
     return ceiling * random.uniform(0.75, 1.0)
 
 
-def delay_before_retry(*, retry_number: int, server_hint: float | None,
-                       limits: Limits) -> float | None:
+def delay_before_retry(
+    *, retry_number: int, server_hint: float | None, limits: Limits
+) -> float | None:
     """How long to wait before retrying, or None when the server's wait is too long to honour."""
     if server_hint is not None and server_hint > limits.max_retry_after:
         return None

@@ -99,9 +99,13 @@ class Attempt:
         """The response with its headers read, or what went wrong before that."""
         timeout = httpx.Timeout(None, connect=self.limits.connect, pool=self.limits.connect)
         try:
-            http_request = self.client.build_request(self.call.method, self.call.url,
-                                                     headers=self.call.headers,
-                                                     json=self.call.json, timeout=timeout)
+            http_request = self.client.build_request(
+                self.call.method,
+                self.call.url,
+                headers=self.call.headers,
+                json=self.call.json,
+                timeout=timeout,
+            )
         except (httpx.InvalidURL, httpx.UnsupportedProtocol):
             return failures.bad_url(self.call.url)
         try:
@@ -111,8 +115,9 @@ class Attempt:
         except httpx.HTTPError as exc:
             return before_response(self.where, exc, limits=self.limits, url=self.call.url)
 
-    async def _answer_or_failure(self, response: httpx.Response
-                                 ) -> AsyncIterator[Event | RetryCandidate]:
+    async def _answer_or_failure(
+        self, response: httpx.Response
+    ) -> AsyncIterator[Event | RetryCandidate]:
         try:
             async with aclosing(self._answer(response)) as answer:
                 async for event in answer:
@@ -130,7 +135,8 @@ class Attempt:
             body = await self._read(response, cap=ERROR_BODY_CAP, strict=False)
             yield failures.non_sse(self.where, content_type=media_type, body=body)
         elif media_type == "application/json" or (
-                media_type != "text/event-stream" and not self.request.stream):
+            media_type != "text/event-stream" and not self.request.stream
+        ):
             # A whole JSON body: asked for, or the upstream ignored "stream": true.
             for event in await self._whole_body(response):
                 yield event
@@ -189,9 +195,13 @@ class Attempt:
         except (Expired, httpx.HTTPError):
             body = b""  # the status alone still says what happened
         status, hint = response.status_code, retry_after(response.headers)
-        failure = failures.http_status(self.where, status=status, error=errors.from_body(body),
-                                       retry_after=hint,
-                                       sent_bytes=len(response.request.content))
+        failure = failures.http_status(
+            self.where,
+            status=status,
+            error=errors.from_body(body),
+            retry_after=hint,
+            sent_bytes=len(response.request.content),
+        )
         if failure.kind != "quota" and should_retry_status(status, response.headers):
             return RetryCandidate(failure, reason=f"HTTP {status}", server_hint=hint)
         return failure
@@ -205,12 +215,14 @@ class Attempt:
             return failures.too_big(self.where, what="a response", limit=self.limits.max_body_bytes)
         if isinstance(exc, httpx.DecodingError):
             return failures.undecodable(self.where)
-        return failures.disconnected(self.where, answering=self.clock.answering,
-                                     reason=_reason(exc))
+        return failures.disconnected(
+            self.where, answering=self.clock.answering, reason=_reason(exc)
+        )
 
 
-def before_response(where: Where, exc: httpx.HTTPError, *, limits: Limits,
-                    url: str) -> Failure | RetryCandidate:
+def before_response(
+    where: Where, exc: httpx.HTTPError, *, limits: Limits, url: str
+) -> Failure | RetryCandidate:
     """A transport error before the response headers arrived."""
     if isinstance(exc, httpx.ConnectTimeout):
         return RetryCandidate(failures.connect_timeout(where, limits), reason="connect timeout")

@@ -150,9 +150,26 @@ class Finished:
 #   too_big                 a line over Limits.max_line_bytes or a body over Limits.max_body_bytes
 #   truncated               the body ended without a terminal event or finish reason
 FailureKind = Literal[
-    "connect", "dns", "timeout_connect", "timeout_first_token", "timeout_idle", "timeout_total",
-    "http", "rate_limited", "auth", "not_found", "bad_request", "too_large", "server",
-    "stream_error", "malformed", "disconnected", "too_big", "truncated", "quota", "tls",
+    "connect",
+    "dns",
+    "timeout_connect",
+    "timeout_first_token",
+    "timeout_idle",
+    "timeout_total",
+    "http",
+    "rate_limited",
+    "auth",
+    "not_found",
+    "bad_request",
+    "too_large",
+    "server",
+    "stream_error",
+    "malformed",
+    "disconnected",
+    "too_big",
+    "truncated",
+    "quota",
+    "tls",
 ]
 
 

@@ -11,6 +11,7 @@ from playground.catalog import ModelSpec, get_catalog
 from playground.forms import ParamsForm, PromptForm
 from playground.models import Attachment, Pane, Run
 from playground.providers.types import UpstreamRequest
+from playground.runs.upstream import answered
 from playground.selectors import attachments_get_for, pane_get_for, run_get_for, run_thread
 from playground.tokens import REPLY_PRIMING, count_attachment_tokens, count_message_tokens
 
@@ -41,7 +42,7 @@ def estimate_input_tokens(
 ) -> int:
     """Our token rule over everything the request will carry (system, history, prompt, files)."""
     total = REPLY_PRIMING + (count_message_tokens(system) if system else 0)
-    for earlier in thread:
+    for earlier in answered(thread):
         total += count_message_tokens(earlier.prompt) + count_message_tokens(earlier.text)
         total += _files_tokens(list(earlier.attachments.all()), params)
     return total + count_message_tokens(prompt) + _files_tokens(attachments, params)

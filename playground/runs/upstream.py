@@ -81,13 +81,19 @@ def turns_for(*, run: Run, thread: list[Run], files: list[AttachmentRow]) -> tup
     """The earlier turns (`thread`, oldest first), then this run's prompt with its `files`."""
     data = attachment_data(ids=[a.id for earlier in thread for a in earlier.attachments.all()])
     turns: list[Turn] = []
-    for earlier in thread:
+    for earlier in answered(thread):
         stored = [_file(a, data[a.id]) for a in earlier.attachments.all()]
         turns.append(Turn(role="user", text=earlier.prompt, attachments=tuple(stored)))
         if earlier.text:
             turns.append(Turn(role="assistant", text=earlier.text))
     current = tuple(_file(a, a.data) for a in files)
     return (*turns, Turn(role="user", text=run.prompt, attachments=current))
+
+
+def answered(thread: list[Run]) -> list[Run]:
+    """The turns the model sees: a run that failed before answering is shown on the page with
+    its error but left out of the context (it would make two user messages in a row)."""
+    return [run for run in thread if run.text]
 
 
 def _file(row: AttachmentRow, data) -> Attachment:

@@ -41,8 +41,7 @@ from .transport import (
 
 logger = logging.getLogger(__name__)
 ENCODERS = {"chat": ChatEncoder, "responses": ResponsesEncoder, "messages": MessagesEncoder}
-COMPLETION_PATHS = {"/chat/completions": "chat", "/responses": "responses",
-                    "/messages": "messages"}
+COMPLETION_PATHS = {"/chat/completions": "chat", "/responses": "responses", "/messages": "messages"}
 
 
 @dataclass(frozen=True)
@@ -82,8 +81,14 @@ class Simulator:
                 await self.route(scope, receive, tracked)
             except Exception:
                 logger.exception("Simulator failure on %s", scope.get("path"))
-                await end_after_failure(tracked, fallback=dumps(openai_error_body(
-                    status=500, message="Internal simulator error (see the server log).")))
+                await end_after_failure(
+                    tracked,
+                    fallback=dumps(
+                        openai_error_body(
+                            status=500, message="Internal simulator error (see the server log)."
+                        )
+                    ),
+                )
 
     async def route(self, scope: dict, receive: Receive, send: Send) -> None:
         path, method = relative_path(scope), scope.get("method", "GET")
@@ -95,9 +100,11 @@ class Simulator:
         elif method in ("GET", "HEAD"):
             await self.get(path, send)
         else:
-            await self.fail(send, dialect="messages" if path.startswith("/messages") else "chat",
-                            error=SimulatorError(405 if dialect else 404,
-                                                 f"No route for {method} {path}."))
+            await self.fail(
+                send,
+                dialect="messages" if path.startswith("/messages") else "chat",
+                error=SimulatorError(405 if dialect else 404, f"No route for {method} {path}."),
+            )
 
     async def get(self, path: str, send: Send) -> None:
         if path == "/models":
@@ -107,31 +114,46 @@ class Simulator:
         elif path == "/_stats":
             await send_json(send, status=200, payload=self.stats.__dict__)
         elif path == "":
-            await send_json(send, status=200, payload={
-                "simulator": "Seed Playground provider simulator", "models": self.model_ids,
-                "endpoints": [*COMPLETION_PATHS, "/messages/count_tokens", "/models"]})
+            await send_json(
+                send,
+                status=200,
+                payload={
+                    "simulator": "Seed Playground provider simulator",
+                    "models": self.model_ids,
+                    "endpoints": [*COMPLETION_PATHS, "/messages/count_tokens", "/models"],
+                },
+            )
         else:
-            await self.fail(send, dialect="chat",
-                            error=SimulatorError(404, f"No route for {path}."))
+            await self.fail(
+                send, dialect="chat", error=SimulatorError(404, f"No route for {path}.")
+            )
 
     async def read_json(self, receive: Receive) -> object:
         try:
             raw = await read_body(receive, limit=self.config.max_body_bytes)
         except BodyTooLarge:
-            raise SimulatorError(413, f"Request body exceeds {self.config.max_body_bytes} bytes.") \
-                from None
+            raise SimulatorError(
+                413, f"Request body exceeds {self.config.max_body_bytes} bytes."
+            ) from None
         try:
             return json.loads(raw)
         except (ValueError, UnicodeDecodeError) as problem:
             raise SimulatorError(400, f"The request body is not valid JSON: {problem}.") from None
 
     def parse(self, scope: dict, body: object, *, dialect: str) -> SimRequest:
-        request = parse_request(dialect=dialect, body=body,
-                                header_directive=header(scope, "x-simulator"),
-                                max_output_tokens=self.config.max_output_tokens)
+        request = parse_request(
+            dialect=dialect,
+            body=body,
+            header_directive=header(scope, "x-simulator"),
+            max_output_tokens=self.config.max_output_tokens,
+        )
         if request.model not in self.model_ids:
-            raise SimulatorError(404, f"The model `{request.model}` does not exist. Simulator "
-                                      f"models: {', '.join(self.model_ids)}.", param="model")
+            raise SimulatorError(
+                404,
+                f"The model `{request.model}` does not exist. Simulator "
+                f"models: {', '.join(self.model_ids)}.",
+                param="model",
+            )
         return request
 
     async def complete(self, scope: dict, receive: Receive, send: Send, *, dialect: str) -> None:
@@ -151,11 +173,18 @@ class Simulator:
     def reply(self, request: SimRequest, *, fault: Directive | None, send: Send):
         """The coroutine that will deliver this request's completion (streamed or whole)."""
         completion = build_completion(request, cached_tokens=self.cache.cached_tokens(request))
-        delivery = {"send": send, "completion": completion, "fault": fault,
-                    "encoder": ENCODERS[request.dialect](request=request, completion=completion),
-                    "pace": pace_for(tps=request.directive.tps, ttft=request.directive.ttft,
-                                     default_tps=self.config.tokens_per_second,
-                                     default_ttft=self.config.ttft)}
+        delivery = {
+            "send": send,
+            "completion": completion,
+            "fault": fault,
+            "encoder": ENCODERS[request.dialect](request=request, completion=completion),
+            "pace": pace_for(
+                tps=request.directive.tps,
+                ttft=request.directive.ttft,
+                default_tps=self.config.tokens_per_second,
+                default_ttft=self.config.ttft,
+            ),
+        }
         if request.stream:
             return stream_reply(**delivery)
         return single_reply(**delivery, dialect=request.dialect)
@@ -188,8 +217,13 @@ class Simulator:
         self.stats.failed += 1
         self.stats.by_status[error.status] = self.stats.by_status.get(error.status, 0) + 1
         request_id = new_request_id()
-        payload = error_body(dialect=dialect, status=error.status, message=error.message,
-                             param=error.param, request_id=request_id)
+        payload = error_body(
+            dialect=dialect,
+            status=error.status,
+            message=error.message,
+            param=error.param,
+            request_id=request_id,
+        )
         headers = [*error.headers, ("request-id", request_id), ("x-request-id", request_id)]
         await send_json(send, status=error.status, payload=payload, headers=headers)
 
@@ -198,7 +232,7 @@ def relative_path(scope: dict) -> str:
     """The route inside the simulator, without any root_path a server put back into `path`."""
     path, root = scope.get("path", "/"), scope.get("root_path", "")
     if root and path.startswith(root + "/"):
-        path = path[len(root):]
+        path = path[len(root) :]
     return path.rstrip("/")
 
 

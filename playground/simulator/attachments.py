@@ -53,7 +53,7 @@ def data_url_size(url: str) -> int | None:
         return 0
     if ";base64" in url[:comma]:
         return base64_size(url, start=comma + 1)
-    return len(unquote_to_bytes(url[comma + 1:]))
+    return len(unquote_to_bytes(url[comma + 1 :]))
 
 
 def payload_size(value: str) -> int | None:
@@ -114,8 +114,10 @@ def brief(attachment: Attachment) -> str:
     size = "unknown size" if attachment.size is None else describe_size(attachment.size)[3:]
     size = size.split(" (")[0]
     name = f" “{attachment.name}”" if attachment.name else ""
-    return f"a{'n' if attachment.kind == 'image' else ''} {attachment.kind}{name} ({size}" \
-           f"{_option(attachment)})"
+    return (
+        f"a{'n' if attachment.kind == 'image' else ''} {attachment.kind}{name} ({size}"
+        f"{_option(attachment)})"
+    )
 
 
 def _option(attachment: Attachment) -> str:

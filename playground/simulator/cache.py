@@ -74,8 +74,14 @@ class PrefixCache:
         if not request.caching:
             return 0
         boundaries = prefix_boundaries(request)
-        hit = next((tokens for key, tokens in reversed(boundaries[:-1])
-                    if self.store.get(key) is not None), 0)
+        hit = next(
+            (
+                tokens
+                for key, tokens in reversed(boundaries[:-1])
+                if self.store.get(key) is not None
+            ),
+            0,
+        )
         # Remembering the last two boundaries covers a repeat and a conversation grown by a turn.
         for key, tokens in boundaries[-2:]:
             self.store.put(key, tokens)

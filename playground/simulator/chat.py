@@ -15,9 +15,13 @@ from .request import SimRequest
 from .sse import DONE, broken_event, data_event
 
 FINISH_REASONS = {MAX_TOKENS: "length"}  # complete and stop_sequence are both "stop"
-MIDSTREAM_ERROR = {"message": "The server had an error while processing your request. Sorry "
-                              "about that! (simulated: fault=error)",
-                   "type": "server_error", "param": None, "code": None}
+MIDSTREAM_ERROR = {
+    "message": "The server had an error while processing your request. Sorry "
+    "about that! (simulated: fault=error)",
+    "type": "server_error",
+    "param": None,
+    "code": None,
+}
 
 
 def usage_body(completion: Completion) -> dict:
@@ -43,9 +47,15 @@ class ChatEncoder:
 
     def _chunk(self, *, delta: dict, finish_reason: str | None = None) -> dict:
         choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}
-        return {"id": self.id, "object": "chat.completion.chunk", "created": self.created,
-                "model": self.request.model, "service_tier": "default", "choices": [choice],
-                "usage": None}
+        return {
+            "id": self.id,
+            "object": "chat.completion.chunk",
+            "created": self.created,
+            "model": self.request.model,
+            "service_tier": "default",
+            "choices": [choice],
+            "usage": None,
+        }
 
     def opening(self) -> list[bytes]:
         return [data_event(self._chunk(delta={"role": "assistant", "content": ""}))]
@@ -76,8 +86,18 @@ class ChatEncoder:
         message = {"role": "assistant", "content": self.completion.answer}
         if self.completion.reasoning:
             message["reasoning_content"] = self.completion.reasoning
-        choice = {"index": 0, "message": message, "logprobs": None,
-                  "finish_reason": self.finish_reason}
-        return {"id": self.id, "object": "chat.completion", "created": self.created,
-                "model": self.request.model, "service_tier": "default", "choices": [choice],
-                "usage": usage_body(self.completion)}
+        choice = {
+            "index": 0,
+            "message": message,
+            "logprobs": None,
+            "finish_reason": self.finish_reason,
+        }
+        return {
+            "id": self.id,
+            "object": "chat.completion",
+            "created": self.created,
+            "model": self.request.model,
+            "service_tier": "default",
+            "choices": [choice],
+            "usage": usage_body(self.completion),
+        }

@@ -85,8 +85,16 @@ def build_completion(request: SimRequest, *, cached_tokens: int) -> Completion:
     answer, stop = cut_at_stop(answer_text(request), request.stop)
     answer, truncated = cut_at_tokens(answer, request.max_answer_tokens)
     finish = MAX_TOKENS if truncated else STOP_SEQUENCE if stop else COMPLETE
-    usage = Usage(input_tokens=input_tokens(request), cached_tokens=cached_tokens,
-                  reasoning_tokens=count_text_tokens(reasoning),
-                  answer_tokens=count_text_tokens(answer))
-    return Completion(reasoning=reasoning, answer=answer, finish=finish,
-                      stop_sequence=stop if finish == STOP_SEQUENCE else None, usage=usage)
+    usage = Usage(
+        input_tokens=input_tokens(request),
+        cached_tokens=cached_tokens,
+        reasoning_tokens=count_text_tokens(reasoning),
+        answer_tokens=count_text_tokens(answer),
+    )
+    return Completion(
+        reasoning=reasoning,
+        answer=answer,
+        finish=finish,
+        stop_sequence=stop if finish == STOP_SEQUENCE else None,
+        usage=usage,
+    )

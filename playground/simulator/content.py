@@ -30,6 +30,7 @@ def join(texts: list[str], found: list[Attachment], *, role: str) -> Message:
 
 # --- Chat Completions ---------------------------------------------------------------------------
 
+
 def chat_message(raw: dict, *, defaults: Defaults) -> Message:
     role, content = str(raw.get("role") or "user"), raw.get("content")
     if isinstance(content, str) or content is None:
@@ -48,8 +49,9 @@ def _chat_part(part: dict, texts: list[str], found: list[Attachment], defaults: 
         texts.append(str(part.get("text") or ""))
     elif kind == "image_url":
         spec = _as_url_table(part.get("image_url"))
-        found.append(att.image(url=spec.get("url", ""),
-                               detail=spec.get("detail") or defaults.image_detail))
+        found.append(
+            att.image(url=spec.get("url", ""), detail=spec.get("detail") or defaults.image_detail)
+        )
     elif kind == "video_url":
         spec = _as_url_table(part.get("video_url"))
         found.append(att.video(url=spec.get("url", ""), fps=spec.get("fps", defaults.video_fps)))
@@ -66,12 +68,16 @@ def _as_url_table(value: Any) -> dict:
 
 # --- Responses ----------------------------------------------------------------------------------
 
+
 def responses_messages(raw_input: Any, *, defaults: Defaults) -> list[Message]:
     if isinstance(raw_input, str):
         return [Message(role="user", text=raw_input)]
     items = raw_input if isinstance(raw_input, list) else []
-    return [responses_item(item, defaults=defaults) for item in items
-            if isinstance(item, dict) and ("role" in item or item.get("type") == "message")]
+    return [
+        responses_item(item, defaults=defaults)
+        for item in items
+        if isinstance(item, dict) and ("role" in item or item.get("type") == "message")
+    ]
 
 
 def responses_item(item: dict, *, defaults: Defaults) -> Message:
@@ -86,23 +92,30 @@ def responses_item(item: dict, *, defaults: Defaults) -> Message:
     return join(texts, found, role=role)
 
 
-def _responses_part(part: dict, texts: list[str], found: list[Attachment],
-                    defaults: Defaults) -> None:
+def _responses_part(
+    part: dict, texts: list[str], found: list[Attachment], defaults: Defaults
+) -> None:
     kind = part.get("type")
     if kind in ("input_text", "output_text", "text"):
         texts.append(str(part.get("text") or ""))
     elif kind == "input_image":
-        found.append(att.image(url=str(part.get("image_url") or ""),
-                               detail=part.get("detail") or defaults.image_detail))
+        found.append(
+            att.image(
+                url=str(part.get("image_url") or ""),
+                detail=part.get("detail") or defaults.image_detail,
+            )
+        )
     elif kind == "input_video":
-        found.append(att.video(url=str(part.get("video_url") or ""),
-                               fps=part.get("fps", defaults.video_fps)))
+        found.append(
+            att.video(url=str(part.get("video_url") or ""), fps=part.get("fps", defaults.video_fps))
+        )
     elif kind == "input_file":
         data = part.get("file_data") or part.get("file_url") or ""
         found.append(att.document(data=str(data), name=str(part.get("filename") or "")))
 
 
 # --- Anthropic Messages ------------------------------------------------------------------------
+
 
 def messages_message(raw: dict) -> Message:
     role, content = str(raw.get("role") or "user"), raw.get("content")
@@ -126,8 +139,11 @@ def _messages_block(block: dict, texts: list[str], found: list[Attachment]) -> N
     elif kind == "image":
         found.append(att.Attachment(kind="image", size=_source_size(source), detail="high"))
     elif kind == "document":
-        found.append(att.Attachment(kind="document", size=_source_size(source),
-                                    name=str(block.get("title") or "")))
+        found.append(
+            att.Attachment(
+                kind="document", size=_source_size(source), name=str(block.get("title") or "")
+            )
+        )
 
 
 def _source_size(source: dict) -> int | None:

@@ -112,8 +112,9 @@ def _convert(key: str, value: str) -> float | int | str:
             known = ", ".join(sorted(NUMBER_KEYS | INTEGER_KEYS | {"fault"}))
             raise SimulatorError(400, f"Simulator directive: unknown key {key!r} (known: {known}).")
     except ValueError:
-        raise SimulatorError(400, f"Simulator directive: {key}={value!r} is not a number.") \
-            from None
+        raise SimulatorError(
+            400, f"Simulator directive: {key}={value!r} is not a number."
+        ) from None
     if number < 0 or number != number or number == float("inf"):
         raise SimulatorError(400, f"Simulator directive: {key} must be a finite number >= 0.")
     return number
@@ -124,5 +125,8 @@ def _check_fault(fault: str | None) -> None:
         return
     if fault.isdigit() and 400 <= int(fault) <= 599:
         return
-    raise SimulatorError(400, f"Simulator directive: unknown fault {fault!r}; use an HTTP status "
-                              f"(429, 500, 503, …) or one of {', '.join(STREAM_FAULTS)}.")
+    raise SimulatorError(
+        400,
+        f"Simulator directive: unknown fault {fault!r}; use an HTTP status "
+        f"(429, 500, 503, …) or one of {', '.join(STREAM_FAULTS)}.",
+    )

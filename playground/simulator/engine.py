@@ -24,11 +24,19 @@ from .request import SimRequest
 WORD = re.compile(r"[A-Za-z][A-Za-z0-9'’_-]*[A-Za-z0-9]|[A-Za-z]")
 UNICODE_RUN = re.compile(r"[^\W\d_]{3,}")
 CJK_START = 0x2E80
-CODE_HINT = re.compile(r"```|\b(code|python|javascript|typescript|function|script|class|bug|regex|"
-                       r"sql|implement|program|algorithm|java|rust|golang|html|css|django|bash|"
-                       r"compile|snippet|method)\b", re.IGNORECASE)
-LANGUAGES = (("javascript", ("javascript", "typescript", "node", "js")), ("sql", ("sql",)),
-             ("bash", ("bash", "shell")), ("rust", ("rust",)), ("go", ("golang",)))
+CODE_HINT = re.compile(
+    r"```|\b(code|python|javascript|typescript|function|script|class|bug|regex|"
+    r"sql|implement|program|algorithm|java|rust|golang|html|css|django|bash|"
+    r"compile|snippet|method)\b",
+    re.IGNORECASE,
+)
+LANGUAGES = (
+    ("javascript", ("javascript", "typescript", "node", "js")),
+    ("sql", ("sql",)),
+    ("bash", ("bash", "shell")),
+    ("rust", ("rust",)),
+    ("go", ("golang",)),
+)
 # Reasoning length in tokens per effort; the model factor makes side-by-side panes differ a bit.
 EFFORT_TOKENS = {"low": 40, "medium": 140, "high": 420}
 MODEL_FACTORS = {"mini": 0.8, "lite": 1.0, "code": 1.1, "pro": 1.3}
@@ -63,8 +71,11 @@ def keywords(text: str, *, limit: int = 5) -> list[str]:
 def unicode_keywords(text: str, *, limit: int) -> list[str]:
     """Words of other alphabets (Cyrillic, Greek…). CJK is skipped: it has no spaces, so a run
     of letters is a whole sentence, not a word."""
-    runs = [run for run in UNICODE_RUN.findall(text)
-            if not run.isascii() and not any(ord(c) >= CJK_START for c in run)]
+    runs = [
+        run
+        for run in UNICODE_RUN.findall(text)
+        if not run.isascii() and not any(ord(c) >= CJK_START for c in run)
+    ]
     return list(dict.fromkeys(runs))[:limit]
 
 
@@ -98,8 +109,14 @@ def terms_text(words: list[str]) -> str:
 def fill(template: str, *, words: list[str], index: int, question: str) -> str:
     word = words[index % len(words)] if words else "your request"
     other = words[(index + 1) % len(words)] if len(words) > 1 else "the context"
-    return template.format(kw=word, Kw=word[:1].upper() + word[1:], other=other,
-                           question=question, terms=terms_text(words), count=len(words) or 1)
+    return template.format(
+        kw=word,
+        Kw=word[:1].upper() + word[1:],
+        other=other,
+        question=question,
+        terms=terms_text(words),
+        count=len(words) or 1,
+    )
 
 
 def code_language(text: str) -> str:
@@ -117,18 +134,18 @@ def code_block(*, language: str, words: list[str]) -> str:
     noun = identifier(next((w for w in words if w.endswith("s")), words[0] if words else "items"))
     verb = "handle"
     snippets = {
-        "python": f"def {verb}_{noun}({noun}):\n    \"\"\"Return the usable {noun} entries.\"\"\"\n"
-                  f"    return [item for item in {noun} if item is not None]",
+        "python": f'def {verb}_{noun}({noun}):\n    """Return the usable {noun} entries."""\n'
+        f"    return [item for item in {noun} if item is not None]",
         "javascript": f"function {verb}_{noun}({noun}) {{\n"
-                      f"  return {noun}.filter((item) => item != null);\n}}",
+        f"  return {noun}.filter((item) => item != null);\n}}",
         "sql": f"SELECT *\nFROM {noun}\nWHERE {noun}_id IS NOT NULL\nORDER BY {noun}_id;",
-        "bash": f"#!/usr/bin/env bash\nset -euo pipefail\nfor item in \"$@\"; do\n"
-                f"  echo \"{noun}: $item\"\ndone",
+        "bash": f'#!/usr/bin/env bash\nset -euo pipefail\nfor item in "$@"; do\n'
+        f'  echo "{noun}: $item"\ndone',
         "rust": f"fn {verb}_{noun}({noun}: &[Option<i64>]) -> Vec<i64> {{\n"
-                f"    {noun}.iter().flatten().copied().collect()\n}}",
+        f"    {noun}.iter().flatten().copied().collect()\n}}",
         "go": f"func {verb}{noun.title()}({noun} []string) []string {{\n\tvar out []string\n"
-              f"\tfor _, item := range {noun} {{\n\t\tif item != \"\" {{\n"
-              f"\t\t\tout = append(out, item)\n\t\t}}\n\t}}\n\treturn out\n}}",
+        f'\tfor _, item := range {noun} {{\n\t\tif item != "" {{\n'
+        f"\t\t\tout = append(out, item)\n\t\t}}\n\t}}\n\treturn out\n}}",
     }
     return f"```{language}\n{snippets[language]}\n```"
 
@@ -140,8 +157,9 @@ def answer_text(request: SimRequest) -> str:
     question = restate(prompt)
     parts = [_opening(rng, request=request, question=question)]
     if not words and count_text_tokens(prompt) <= MAX_GREETING_TOKENS:
-        greeting = [] if last_user_attachments(request) else [
-            phrases.GREETING.format(model=request.model)]
+        greeting = (
+            [] if last_user_attachments(request) else [phrases.GREETING.format(model=request.model)]
+        )
         return "\n\n".join([*parts, *greeting, *_attachment_lines(request)])
     words = words or ["this question"]
     parts.append(fill(rng.choice(phrases.INTROS), words=words, index=0, question=question))
@@ -154,8 +172,11 @@ def answer_text(request: SimRequest) -> str:
 
 
 def _opening(rng: random.Random, *, request: SimRequest, question: str) -> str:
-    lines = [fill(rng.choice(phrases.OPENINGS), words=[], index=0, question=question)
-             if question else phrases.NO_QUESTION]
+    lines = [
+        fill(rng.choice(phrases.OPENINGS), words=[], index=0, question=question)
+        if question
+        else phrases.NO_QUESTION
+    ]
     if any(m.role == "assistant" for m in request.messages):
         lines.append(phrases.HISTORY)
     system = restate(strip_directives(request.system))
@@ -166,10 +187,13 @@ def _opening(rng: random.Random, *, request: SimRequest, question: str) -> str:
 
 def _bullets(rng: random.Random, *, words: list[str], question: str) -> str:
     templates = rng.sample(phrases.BULLETS, k=min(len(phrases.BULLETS), max(3, len(words))))
-    labels = ([w[:1].upper() + w[1:] for w in words] if len(words) >= len(templates)
-              else phrases.ORDINALS)
-    return "\n".join(f"- **{label}**: " + fill(t, words=words, index=i, question=question)
-                     for i, (label, t) in enumerate(zip(labels, templates, strict=False)))
+    labels = (
+        [w[:1].upper() + w[1:] for w in words] if len(words) >= len(templates) else phrases.ORDINALS
+    )
+    return "\n".join(
+        f"- **{label}**: " + fill(t, words=words, index=i, question=question)
+        for i, (label, t) in enumerate(zip(labels, templates, strict=False))
+    )
 
 
 def last_user_attachments(request: SimRequest) -> list:
@@ -200,10 +224,13 @@ def reasoning_text(request: SimRequest) -> str:
     prompt, target = request.prompt, reasoning_target(request)
     words = keywords(prompt) or ["the question"]
     question = restate(prompt) or "(no question, only attachments)"
-    head = [fill(rng.choice(phrases.REASONING_OPENINGS), words=words, index=0, question=question),
-            fill(phrases.REASONING_TERMS, words=words, index=0, question=question)]
-    head += [phrases.REASONING_ATTACHMENT.format(item=brief(a))
-             for a in last_user_attachments(request)]
+    head = [
+        fill(rng.choice(phrases.REASONING_OPENINGS), words=words, index=0, question=question),
+        fill(phrases.REASONING_TERMS, words=words, index=0, question=question),
+    ]
+    head += [
+        phrases.REASONING_ATTACHMENT.format(item=brief(a)) for a in last_user_attachments(request)
+    ]
     if CODE_HINT.search(prompt):
         head.append(phrases.REASONING_CODE.format(language=code_language(prompt), kw=words[0]))
     plan = fill(phrases.REASONING_PLAN, words=words, index=0, question=question)

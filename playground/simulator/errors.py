@@ -36,8 +36,14 @@ ANTHROPIC_KINDS = {
 class SimulatorError(Exception):
     """A request the simulator answers with an HTTP error in the caller's dialect."""
 
-    def __init__(self, status: int, message: str, *, param: str | None = None,
-                 headers: tuple[tuple[str, str], ...] = ()):
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        param: str | None = None,
+        headers: tuple[tuple[str, str], ...] = (),
+    ):
         super().__init__(message)
         self.status, self.message, self.param, self.headers = status, message, param, headers
 
@@ -47,8 +53,9 @@ def new_request_id() -> str:
 
 
 def openai_error_body(*, status: int, message: str, param: str | None = None) -> dict:
-    kind, code = OPENAI_KINDS.get(status, ("server_error" if status >= 500 else
-                                           "invalid_request_error", None))
+    kind, code = OPENAI_KINDS.get(
+        status, ("server_error" if status >= 500 else "invalid_request_error", None)
+    )
     return {"error": {"message": message, "type": kind, "param": param, "code": code}}
 
 
@@ -61,8 +68,9 @@ def anthropic_error_body(*, status: int, message: str, request_id: str) -> dict:
     return {"type": "error", "error": error, "request_id": request_id}
 
 
-def error_body(*, dialect: str, status: int, message: str, param: str | None = None,
-               request_id: str) -> dict:
+def error_body(
+    *, dialect: str, status: int, message: str, param: str | None = None, request_id: str
+) -> dict:
     if dialect == "messages":
         return anthropic_error_body(status=status, message=message, request_id=request_id)
     return openai_error_body(status=status, message=message, param=param)

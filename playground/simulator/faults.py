@@ -55,5 +55,6 @@ def http_fault(directive: Directive) -> SimulatorError:
     if status == 429 or directive.retry_after is not None:
         headers = (("retry-after", retry_after_text(retry)),)
     template = HTTP_FAULT_MESSAGES.get(status, "Simulated HTTP {status} (fault={status}).")
-    return SimulatorError(status, template.format(retry=retry_after_text(retry), status=status),
-                          headers=headers)
+    return SimulatorError(
+        status, template.format(retry=retry_after_text(retry), status=status), headers=headers
+    )

@@ -49,16 +49,27 @@ class MessagesEncoder:
         return STOP_REASONS.get(self.completion.finish, "end_turn")
 
     def message(self, *, content: list, final: bool) -> dict:
-        return {"id": self.id, "type": "message", "role": "assistant", "model": self.request.model,
-                "content": content, "stop_reason": self.stop_reason if final else None,
-                "stop_sequence": self.completion.stop_sequence if final else None,
-                "usage": usage_body(self.completion, output_tokens=None if final else 1)}
+        return {
+            "id": self.id,
+            "type": "message",
+            "role": "assistant",
+            "model": self.request.model,
+            "content": content,
+            "stop_reason": self.stop_reason if final else None,
+            "stop_sequence": self.completion.stop_sequence if final else None,
+            "usage": usage_body(self.completion, output_tokens=None if final else 1),
+        }
 
     def body(self) -> dict:
         content = []
         if self.completion.reasoning:
-            content.append({"type": "thinking", "thinking": self.completion.reasoning,
-                            "signature": signature(self.completion.reasoning)})
+            content.append(
+                {
+                    "type": "thinking",
+                    "thinking": self.completion.reasoning,
+                    "signature": signature(self.completion.reasoning),
+                }
+            )
         content.append({"type": "text", "text": self.completion.answer})
         return self.message(content=content, final=True)
 
@@ -71,29 +82,41 @@ class MessagesEncoder:
     def _start_block(self, kind: str) -> list[bytes]:
         self.index += 1
         self.open_kind = kind
-        block = ({"type": "thinking", "thinking": "", "signature": ""} if kind == "thinking"
-                 else {"type": "text", "text": ""})
-        frames = [named_event("content_block_start", {"type": "content_block_start",
-                                                      "index": self.index,
-                                                      "content_block": block})]
+        block = (
+            {"type": "thinking", "thinking": "", "signature": ""}
+            if kind == "thinking"
+            else {"type": "text", "text": ""}
+        )
+        frames = [
+            named_event(
+                "content_block_start",
+                {"type": "content_block_start", "index": self.index, "content_block": block},
+            )
+        ]
         if not self.pinged:
             self.pinged = True
             frames.append(named_event("ping", {"type": "ping"}))
         return frames
 
     def _delta(self, delta: dict) -> bytes:
-        return named_event("content_block_delta", {"type": "content_block_delta",
-                                                   "index": self.index, "delta": delta})
+        return named_event(
+            "content_block_delta",
+            {"type": "content_block_delta", "index": self.index, "delta": delta},
+        )
 
     def _stop_block(self) -> list[bytes]:
         if self.open_kind is None:
             return []
         frames = []
         if self.open_kind == "thinking":
-            frames.append(self._delta({"type": "signature_delta",
-                                       "signature": signature(self.completion.reasoning)}))
-        frames.append(named_event("content_block_stop", {"type": "content_block_stop",
-                                                         "index": self.index}))
+            frames.append(
+                self._delta(
+                    {"type": "signature_delta", "signature": signature(self.completion.reasoning)}
+                )
+            )
+        frames.append(
+            named_event("content_block_stop", {"type": "content_block_stop", "index": self.index})
+        )
         self.open_kind = None
         return frames
 
@@ -112,17 +135,27 @@ class MessagesEncoder:
 
     def closing(self) -> list[bytes]:
         frames = [*self._ensure_text_block(), *self._stop_block()]
-        delta = {"type": "message_delta",
-                 "delta": {"stop_reason": self.stop_reason,
-                           "stop_sequence": self.completion.stop_sequence},
-                 "usage": usage_body(self.completion)}
-        return [*frames, named_event("message_delta", delta),
-                named_event("message_stop", {"type": "message_stop"})]
+        delta = {
+            "type": "message_delta",
+            "delta": {
+                "stop_reason": self.stop_reason,
+                "stop_sequence": self.completion.stop_sequence,
+            },
+            "usage": usage_body(self.completion),
+        }
+        return [
+            *frames,
+            named_event("message_delta", delta),
+            named_event("message_stop", {"type": "message_stop"}),
+        ]
 
     def error_event(self) -> list[bytes]:
         return [named_event("error", {"type": "error", "error": MIDSTREAM_ERROR})]
 
     def malformed(self) -> bytes:
-        payload = {"type": "content_block_delta", "index": max(self.index, 0),
-                   "delta": {"type": "text_delta", "text": "…"}}
+        payload = {
+            "type": "content_block_delta",
+            "index": max(self.index, 0),
+            "delta": {"type": "text_delta", "text": "…"},
+        }
         return broken_event("content_block_delta", payload)

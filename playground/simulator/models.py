@@ -20,12 +20,22 @@ def simulator_model_ids(catalog=None) -> tuple[str, ...]:
 
 def model_entry(model_id: str) -> dict:
     # One object readable by both SDKs: OpenAI's Model and Anthropic's ModelInfo fields.
-    return {"id": model_id, "object": "model", "created": CREATED,
-            "owned_by": "seed-playground-simulator", "type": "model", "display_name": model_id,
-            "created_at": CREATED_AT}
+    return {
+        "id": model_id,
+        "object": "model",
+        "created": CREATED,
+        "owned_by": "seed-playground-simulator",
+        "type": "model",
+        "display_name": model_id,
+        "created_at": CREATED_AT,
+    }
 
 
 def models_page(model_ids: tuple[str, ...]) -> dict:
-    return {"object": "list", "data": [model_entry(m) for m in model_ids], "has_more": False,
-            "first_id": model_ids[0] if model_ids else None,
-            "last_id": model_ids[-1] if model_ids else None}
+    return {
+        "object": "list",
+        "data": [model_entry(m) for m in model_ids],
+        "has_more": False,
+        "first_id": model_ids[0] if model_ids else None,
+        "last_id": model_ids[-1] if model_ids else None,
+    }

@@ -48,7 +48,9 @@ class Pace:
         self.start += seconds
 
 
-def pace_for(*, tps: float | None, ttft: float | None, default_tps: float,
-             default_ttft: float) -> Pace:
-    return Pace(tps=default_tps if tps is None else tps,
-                ttft=default_ttft if ttft is None else ttft)
+def pace_for(
+    *, tps: float | None, ttft: float | None, default_tps: float, default_ttft: float
+) -> Pace:
+    return Pace(
+        tps=default_tps if tps is None else tps, ttft=default_ttft if ttft is None else ttft
+    )

@@ -5,7 +5,7 @@ Fields: {kw} a key word of the prompt, {Kw} the same capitalised, {other} anothe
 """
 
 # A word list reads better as text than as a list literal.
-STOPWORDS = frozenset("""
+_STOPWORD_TEXT = """
 a about above after again against all also am an and any are aren't as at be because been before
 being below between both but by can can't cannot could couldn't did didn't do does doesn't doing
 don't down during each etc even ever every few for from further get gets getting give given go going
@@ -19,7 +19,8 @@ wants was wasn't way we well were weren't what what's when where which while who
 will with within without won't would wouldn't write yes yet you your yours yourself explain
 describe briefly short simple give list help thing things know think sure okay ok hi hello hey
 thanks thank answer question sim
-""".split())  # noqa: SIM905
+"""
+STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 OPENINGS = (
     "You asked: “{question}”",

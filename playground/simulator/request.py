@@ -47,26 +47,35 @@ class SimRequest:
         return strip_directives(self.last_user_text)
 
 
-def parse_request(*, dialect: str, body: Any, header_directive: str | None,
-                  max_output_tokens: int) -> SimRequest:
+def parse_request(
+    *, dialect: str, body: Any, header_directive: str | None, max_output_tokens: int
+) -> SimRequest:
     if not isinstance(body, dict):
         raise SimulatorError(400, "The request body must be a JSON object.")
     system, messages = MESSAGE_PARSERS[dialect](body)
     if not messages:
         field = "input" if dialect == "responses" else "messages"
-        raise SimulatorError(400, f"'{field}' is required and must contain at least one message.",
-                             param=field)
+        raise SimulatorError(
+            400, f"'{field}' is required and must contain at least one message.", param=field
+        )
     thinking_budget = _thinking_budget(body) if dialect == "messages" else None
     effort = effort_of(body, dialect=dialect)
     directive = build_directive(message_text=_last_user(messages), header_value=header_directive)
     return SimRequest(
-        dialect=dialect, model=model_of(body), system=system, messages=tuple(messages),
-        stream=body.get("stream") is True, include_usage=_include_usage(body),
+        dialect=dialect,
+        model=model_of(body),
+        system=system,
+        messages=tuple(messages),
+        stream=body.get("stream") is True,
+        include_usage=_include_usage(body),
         thinking=effort != "minimal" and thinking_enabled(body, default=dialect != "messages"),
-        effort=effort, thinking_budget=thinking_budget,
+        effort=effort,
+        thinking_budget=thinking_budget,
         max_answer_tokens=max_tokens_of(body, dialect=dialect, limit=max_output_tokens),
-        stop=stop_of(body, dialect=dialect), caching=caching_requested(body, dialect=dialect),
-        directive=directive)
+        stop=stop_of(body, dialect=dialect),
+        caching=caching_requested(body, dialect=dialect),
+        directive=directive,
+    )
 
 
 def _last_user(messages: list[Message]) -> str:
@@ -92,23 +101,29 @@ def _messages_messages(body: dict) -> tuple[str, list[Message]]:
     return content.system_text(body.get("system")), messages
 
 
-MESSAGE_PARSERS = {"chat": _chat_messages, "responses": _responses_messages,
-                   "messages": _messages_messages}
+MESSAGE_PARSERS = {
+    "chat": _chat_messages,
+    "responses": _responses_messages,
+    "messages": _messages_messages,
+}
 
 
 def _defaults(body: dict) -> Defaults:
     fps = body.get("video_fps")
     detail = body.get("image_detail")
-    return Defaults(image_detail=detail if isinstance(detail, str) else None,
-                    video_fps=fps if isinstance(fps, int | float) else None)
+    return Defaults(
+        image_detail=detail if isinstance(detail, str) else None,
+        video_fps=fps if isinstance(fps, int | float) else None,
+    )
 
 
 def model_of(body: dict) -> str:
     # ModelsLab sends the model as `model_id`.
     model = body.get("model") or body.get("model_id")
     if not isinstance(model, str) or not model:
-        raise SimulatorError(400, "You must provide a model parameter ('model' or 'model_id').",
-                             param="model")
+        raise SimulatorError(
+            400, "You must provide a model parameter ('model' or 'model_id').", param="model"
+        )
     return model
 
 
@@ -118,8 +133,11 @@ def max_tokens_of(body: dict, *, dialect: str, limit: int) -> int:
         if value is None:
             continue
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= limit:
-            raise SimulatorError(400, f"'{field}' must be an integer between 1 and {limit}, "
-                                      f"got {value!r}.", param=field)
+            raise SimulatorError(
+                400,
+                f"'{field}' must be an integer between 1 and {limit}, got {value!r}.",
+                param=field,
+            )
         return value
     return min(DEFAULT_MAX_TOKENS, limit)
 
@@ -133,23 +151,28 @@ def stop_of(body: dict, *, dialect: str) -> tuple[str, ...]:
     if not isinstance(stops, list) or not all(isinstance(s, str) for s in stops):
         raise SimulatorError(400, f"'{field}' must be a string or a list of strings.", param=field)
     if dialect == "chat" and len(stops) > MAX_CHAT_STOP_SEQUENCES:
-        raise SimulatorError(400, f"'{field}' accepts at most {MAX_CHAT_STOP_SEQUENCES} "
-                                  f"sequences, got {len(stops)}.", param=field)
+        raise SimulatorError(
+            400,
+            f"'{field}' accepts at most {MAX_CHAT_STOP_SEQUENCES} sequences, got {len(stops)}.",
+            param=field,
+        )
     return tuple(s for s in stops if s)
 
 
 def effort_of(body: dict, *, dialect: str) -> str:
     reasoning = body.get("reasoning") if isinstance(body.get("reasoning"), dict) else {}
-    value = body.get("reasoning_effort") or (reasoning.get("effort") if dialect == "responses"
-                                             else None)
+    value = body.get("reasoning_effort") or (
+        reasoning.get("effort") if dialect == "responses" else None
+    )
     if value is None:
         budget = _thinking_budget(body) if dialect == "messages" else None
         return effort_for_budget(budget) if budget else "medium"
     value = "minimal" if value == "none" else value
     if value not in EFFORTS:
         field = "reasoning.effort" if reasoning.get("effort") else "reasoning_effort"
-        raise SimulatorError(400, f"'{field}' must be one of {', '.join(EFFORTS)}, got {value!r}.",
-                             param=field)
+        raise SimulatorError(
+            400, f"'{field}' must be one of {', '.join(EFFORTS)}, got {value!r}.", param=field
+        )
     return value
 
 
@@ -177,8 +200,11 @@ def _thinking_budget(body: dict) -> int | None:
     if budget is None:
         return None
     if isinstance(budget, bool) or not isinstance(budget, int) or budget < 1:
-        raise SimulatorError(400, f"'thinking.budget_tokens' must be a positive integer, "
-                                  f"got {budget!r}.", param="thinking.budget_tokens")
+        raise SimulatorError(
+            400,
+            f"'thinking.budget_tokens' must be a positive integer, got {budget!r}.",
+            param="thinking.budget_tokens",
+        )
     return budget
 
 

@@ -16,9 +16,12 @@ from .completion import MAX_TOKENS, Completion
 from .request import SimRequest
 from .sse import broken_event, named_event
 
-MIDSTREAM_ERROR = {"type": "server_error", "code": "server_error", "param": None,
-                   "message": "The server had an error while processing your request. "
-                              "(simulated: fault=error)"}
+MIDSTREAM_ERROR = {
+    "type": "server_error",
+    "code": "server_error",
+    "param": None,
+    "message": "The server had an error while processing your request. (simulated: fault=error)",
+}
 
 
 def usage_body(completion: Completion) -> dict:
@@ -48,33 +51,58 @@ class ResponsesEncoder:
     def incomplete(self) -> bool:
         return self.completion.finish == MAX_TOKENS
 
-    def response(self, *, status: str, output: list, usage: dict | None,
-                 error: dict | None = None) -> dict:
+    def response(
+        self, *, status: str, output: list, usage: dict | None, error: dict | None = None
+    ) -> dict:
         request = self.request
         return {
-            "id": self.id, "object": "response", "created_at": self.created, "status": status,
-            "error": error, "incomplete_details": ({"reason": "max_output_tokens"}
-                                                   if status == "incomplete" else None),
-            "instructions": request.system or None, "max_output_tokens": request.max_answer_tokens,
-            "model": request.model, "output": output, "parallel_tool_calls": True,
+            "id": self.id,
+            "object": "response",
+            "created_at": self.created,
+            "status": status,
+            "error": error,
+            "incomplete_details": (
+                {"reason": "max_output_tokens"} if status == "incomplete" else None
+            ),
+            "instructions": request.system or None,
+            "max_output_tokens": request.max_answer_tokens,
+            "model": request.model,
+            "output": output,
+            "parallel_tool_calls": True,
             "previous_response_id": None,
             "reasoning": {"effort": request.effort, "summary": "auto"},
-            "service_tier": "default", "store": False, "temperature": 1.0,
-            "text": {"format": {"type": "text"}}, "tool_choice": "auto", "tools": [],
-            "top_p": 0.95, "truncation": "disabled", "usage": usage, "metadata": {},
+            "service_tier": "default",
+            "store": False,
+            "temperature": 1.0,
+            "text": {"format": {"type": "text"}},
+            "tool_choice": "auto",
+            "tools": [],
+            "top_p": 0.95,
+            "truncation": "disabled",
+            "usage": usage,
+            "metadata": {},
             "thinking": {"type": "enabled" if request.thinking else "disabled"},
             "caching": {"type": "enabled" if request.caching else "disabled"},
         }
 
     def reasoning_item(self, *, status: str) -> dict:
         summary = [{"type": "summary_text", "text": self.completion.reasoning}]
-        return {"id": self.reasoning_id, "type": "reasoning", "status": status,
-                "summary": summary if status == "completed" else []}
+        return {
+            "id": self.reasoning_id,
+            "type": "reasoning",
+            "status": status,
+            "summary": summary if status == "completed" else [],
+        }
 
     def message_item(self, *, status: str) -> dict:
         content = [self.text_part()] if status != "in_progress" else []
-        return {"id": self.message_id, "type": "message", "status": status,
-                "role": "assistant", "content": content}
+        return {
+            "id": self.message_id,
+            "type": "message",
+            "status": status,
+            "role": "assistant",
+            "content": content,
+        }
 
     def text_part(self, text: str | None = None) -> dict:
         text = self.completion.answer if text is None else text
@@ -87,8 +115,9 @@ class ResponsesEncoder:
 
     def body(self) -> dict:
         status = "incomplete" if self.incomplete else "completed"
-        return self.response(status=status, output=self.final_output(),
-                             usage=usage_body(self.completion))
+        return self.response(
+            status=status, output=self.final_output(), usage=usage_body(self.completion)
+        )
 
     # --- events ---------------------------------------------------------------------------------
 
@@ -103,22 +132,41 @@ class ResponsesEncoder:
 
     def opening(self) -> list[bytes]:
         started = self.response(status="in_progress", output=[], usage=None)
-        return [self._event("response.created", response=started),
-                self._event("response.in_progress", response=started)]
+        return [
+            self._event("response.created", response=started),
+            self._event("response.in_progress", response=started),
+        ]
 
     def reasoning(self, text: str) -> list[bytes]:
         frames = self._open_reasoning() if self.reasoning_state == "none" else []
-        return [*frames, self._event("response.reasoning_summary_text.delta",
-                                     item_id=self.reasoning_id, output_index=0,
-                                     summary_index=0, delta=text)]
+        return [
+            *frames,
+            self._event(
+                "response.reasoning_summary_text.delta",
+                item_id=self.reasoning_id,
+                output_index=0,
+                summary_index=0,
+                delta=text,
+            ),
+        ]
 
     def _open_reasoning(self) -> list[bytes]:
         self.reasoning_state = "open"
         part = {"type": "summary_text", "text": ""}
-        return [self._event("response.output_item.added", output_index=0,
-                            item=self.reasoning_item(status="in_progress")),
-                self._event("response.reasoning_summary_part.added", item_id=self.reasoning_id,
-                            output_index=0, summary_index=0, part=part)]
+        return [
+            self._event(
+                "response.output_item.added",
+                output_index=0,
+                item=self.reasoning_item(status="in_progress"),
+            ),
+            self._event(
+                "response.reasoning_summary_part.added",
+                item_id=self.reasoning_id,
+                output_index=0,
+                summary_index=0,
+                part=part,
+            ),
+        ]
 
     def _close_reasoning(self) -> list[bytes]:
         if self.reasoning_state != "open":
@@ -126,38 +174,66 @@ class ResponsesEncoder:
         self.reasoning_state = "done"
         text = self.completion.reasoning
         where = {"item_id": self.reasoning_id, "output_index": 0, "summary_index": 0}
-        return [self._event("response.reasoning_summary_text.done", **where, text=text),
-                self._event("response.reasoning_summary_part.done", **where,
-                            part={"type": "summary_text", "text": text}),
-                self._event("response.output_item.done", output_index=0,
-                            item=self.reasoning_item(status="completed"))]
+        return [
+            self._event("response.reasoning_summary_text.done", **where, text=text),
+            self._event(
+                "response.reasoning_summary_part.done",
+                **where,
+                part={"type": "summary_text", "text": text},
+            ),
+            self._event(
+                "response.output_item.done",
+                output_index=0,
+                item=self.reasoning_item(status="completed"),
+            ),
+        ]
 
     def _open_message(self) -> list[bytes]:
         if self.message_open:
             return []
         self.message_open = True
-        return [self._event("response.output_item.added", output_index=self.message_index,
-                            item=self.message_item(status="in_progress")),
-                self._event("response.content_part.added", item_id=self.message_id,
-                            output_index=self.message_index, content_index=0,
-                            part=self.text_part(""))]
+        return [
+            self._event(
+                "response.output_item.added",
+                output_index=self.message_index,
+                item=self.message_item(status="in_progress"),
+            ),
+            self._event(
+                "response.content_part.added",
+                item_id=self.message_id,
+                output_index=self.message_index,
+                content_index=0,
+                part=self.text_part(""),
+            ),
+        ]
 
     def answer(self, text: str) -> list[bytes]:
         frames = [*self._close_reasoning(), *self._open_message()]
-        return [*frames, self._event("response.output_text.delta", item_id=self.message_id,
-                                     output_index=self.message_index, content_index=0,
-                                     delta=text, logprobs=[])]
+        return [
+            *frames,
+            self._event(
+                "response.output_text.delta",
+                item_id=self.message_id,
+                output_index=self.message_index,
+                content_index=0,
+                delta=text,
+                logprobs=[],
+            ),
+        ]
 
     def closing(self) -> list[bytes]:
         frames = [*self._close_reasoning(), *self._open_message()]
-        where = {"item_id": self.message_id, "output_index": self.message_index,
-                 "content_index": 0}
-        frames += [self._event("response.output_text.done", **where,
-                               text=self.completion.answer, logprobs=[]),
-                   self._event("response.content_part.done", **where, part=self.text_part())]
+        where = {"item_id": self.message_id, "output_index": self.message_index, "content_index": 0}
+        frames += [
+            self._event(
+                "response.output_text.done", **where, text=self.completion.answer, logprobs=[]
+            ),
+            self._event("response.content_part.done", **where, part=self.text_part()),
+        ]
         item = self.final_output()[-1]
-        frames.append(self._event("response.output_item.done", output_index=self.message_index,
-                                  item=item))
+        frames.append(
+            self._event("response.output_item.done", output_index=self.message_index, item=item)
+        )
         name = "response.incomplete" if self.incomplete else "response.completed"
         return [*frames, self._event(name, response=self.body())]
 
@@ -171,7 +247,11 @@ class ResponsesEncoder:
         return [error, self._event("response.failed", response=failed)]
 
     def malformed(self) -> bytes:
-        payload = {"type": "response.output_text.delta", "sequence_number": self.sequence,
-                   "item_id": self.message_id, "delta": "…"}
+        payload = {
+            "type": "response.output_text.delta",
+            "sequence_number": self.sequence,
+            "item_id": self.message_id,
+            "delta": "…",
+        }
         self.sequence += 1
         return broken_event("response.output_text.delta", payload)

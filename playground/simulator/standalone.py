@@ -21,7 +21,10 @@ class PrefixStripper:
         path = scope.get("path", "")
         for prefix in self.prefixes:
             if path == prefix or path.startswith(prefix + "/"):
-                scope = dict(scope, path=path[len(prefix):] or "/",
-                             root_path=scope.get("root_path", "") + prefix)
+                scope = dict(
+                    scope,
+                    path=path[len(prefix) :] or "/",
+                    root_path=scope.get("root_path", "") + prefix,
+                )
                 break
         await self.app(scope, receive, send)

@@ -29,8 +29,9 @@ class Encoder(Protocol):
     def body(self) -> dict: ...
 
 
-def batches(completion: Completion, *, size: int,
-            split_at: int | None) -> Iterator[tuple[str, str, int]]:
+def batches(
+    completion: Completion, *, size: int, split_at: int | None
+) -> Iterator[tuple[str, str, int]]:
     """(kind, text, tokens) groups of at most `size` tokens, never straddling `split_at`."""
     sent = 0
     for kind, text in ((REASONING, completion.reasoning), (ANSWER, completion.answer)):
@@ -39,7 +40,7 @@ def batches(completion: Completion, *, size: int,
             count = size
             if split_at is not None and sent < split_at < sent + count:
                 count = split_at - sent
-            group = pieces[start:start + count]
+            group = pieces[start : start + count]
             yield kind, "".join(group), len(group)
             start, sent = start + len(group), sent + len(group)
 
@@ -48,15 +49,17 @@ def stream_fault(fault: Directive | None) -> Directive | None:
     return fault if fault is not None and fault.fault in STREAM_FAULTS else None
 
 
-async def stream_reply(*, send: Send, encoder: Encoder, completion: Completion, pace: Pace,
-                       fault: Directive | None) -> None:
+async def stream_reply(
+    *, send: Send, encoder: Encoder, completion: Completion, pace: Pace, fault: Directive | None
+) -> None:
     pending = stream_fault(fault)
     await start_sse(send)
     await send_chunk(send, b"".join(encoder.opening()))
     await pace.wait_for(0)
     sent = 0
-    for kind, text, count in batches(completion, size=pace.batch_tokens,
-                                     split_at=pending.after if pending else None):
+    for kind, text, count in batches(
+        completion, size=pace.batch_tokens, split_at=pending.after if pending else None
+    ):
         if pending and sent >= pending.after:
             if await inject(pending, send=send, encoder=encoder, pace=pace):
                 return
@@ -88,8 +91,15 @@ async def inject(fault: Directive, *, send: Send, encoder: Encoder, pace: Pace) 
     return False
 
 
-async def single_reply(*, send: Send, encoder: Encoder, completion: Completion, pace: Pace,
-                       fault: Directive | None, dialect: str) -> None:
+async def single_reply(
+    *,
+    send: Send,
+    encoder: Encoder,
+    completion: Completion,
+    pace: Pace,
+    fault: Directive | None,
+    dialect: str,
+) -> None:
     """A non-streaming reply, sent after the time the whole stream would have taken."""
     await pace.wait_for(completion.usage.output_tokens)
     kind = fault.fault if stream_fault(fault) else None
@@ -97,13 +107,20 @@ async def single_reply(*, send: Send, encoder: Encoder, completion: Completion, 
         await asyncio.sleep(fault.seconds)
     if kind == "error":
         status = 529 if dialect == "messages" else 500
-        raise SimulatorError(status, "The server had an error while processing your request "
-                                     "(simulated: fault=error).")
+        raise SimulatorError(
+            status,
+            "The server had an error while processing your request (simulated: fault=error).",
+        )
     body = dumps(encoder.body())
     if kind in ("disconnect", "malformed"):
         # A cut body (chunked, so no Content-Length promises more): the JSON cannot be parsed.
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-type", b"application/json")]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-type", b"application/json")],
+            }
+        )
         await send_chunk(send, body[: len(body) // 2], final=True)
         return
     await send_bytes(send, status=200, body=body)

@@ -89,16 +89,23 @@ def dumps(payload: Any) -> bytes:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-async def send_json(send: Send, *, status: int, payload: Any,
-                    headers: Iterable[tuple[str, str]] = ()) -> None:
+async def send_json(
+    send: Send, *, status: int, payload: Any, headers: Iterable[tuple[str, str]] = ()
+) -> None:
     await send_bytes(send, status=status, body=dumps(payload), headers=headers)
 
 
-async def send_bytes(send: Send, *, status: int, body: bytes,
-                     headers: Iterable[tuple[str, str]] = (),
-                     content_type: str = "application/json") -> None:
-    head = encode_headers([("content-type", content_type),
-                           ("content-length", str(len(body))), *headers])
+async def send_bytes(
+    send: Send,
+    *,
+    status: int,
+    body: bytes,
+    headers: Iterable[tuple[str, str]] = (),
+    content_type: str = "application/json",
+) -> None:
+    head = encode_headers(
+        [("content-type", content_type), ("content-length", str(len(body))), *headers]
+    )
     await send({"type": "http.response.start", "status": status, "headers": head})
     await send({"type": "http.response.body", "body": body})
 

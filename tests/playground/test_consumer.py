@@ -315,3 +315,19 @@ async def test_follow_up_sends_the_conversation_so_far(async_client):
     assert messages[2]["content"] == first.text
     assert second.input_tokens > first.input_tokens + first.output_tokens - first.reasoning_tokens
     await communicator.disconnect()
+
+
+async def test_a_run_that_failed_before_answering_is_left_out_of_the_context(
+    async_client, settings
+):
+    settings.PLAYGROUND_MAX_RETRIES = 0
+    session, pane, cookie = await open_page(async_client)
+    communicator, _, _ = await connect(session, cookie)
+    await communicator.send_to(text_data=form(pane, "First try [[sim fault=503]]"))
+    failed = await frames_until_final(communicator)
+    assert "not billed" in failed[-1]
+    await communicator.send_to(text_data=form(pane, f"Second try {FAST}"))
+    await frames_until_final(communicator)
+    second = await Run.objects.aget(prompt__startswith="Second")
+    assert [m["content"] for m in second.request["json"]["messages"]] == [second.prompt]
+    await communicator.disconnect()

@@ -25,20 +25,49 @@ from playground.providers.types import (
 )
 
 PATHS = {"chat": "/chat/completions", "responses": "/responses", "messages": "/messages"}
-FAST = Limits(connect=1.0, first_token=1.0, idle=0.5, total=5.0, max_retries=2,
-              backoff_base=0.01, backoff_max=0.05)
+FAST = Limits(
+    connect=1.0,
+    first_token=1.0,
+    idle=0.5,
+    total=5.0,
+    max_retries=2,
+    backoff_base=0.01,
+    backoff_max=0.05,
+)
 SECRET = "sk-test-SECRET-123"
 
 
-def make_request(url: str, dialect: str = "chat", *, params: dict[str, Any] | None = None,
-                 turns: tuple[Turn, ...] = (Turn("user", "Hi"),), system: str = "",
-                 auth: str = "bearer", stream: bool = True, model_field: str = "model",
-                 extra_headers: dict[str, str] | None = None) -> UpstreamRequest:
-    endpoint = Endpoint(base_url=url, dialect=dialect, path=PATHS[dialect], auth=auth,
-                        model_field=model_field, api_key=SECRET, provider_name="EmpirioLabs",
-                        key_env="EMPIRIOLABS_API_KEY")
-    return UpstreamRequest(endpoint=endpoint, model="seed-2-0-mini", turns=turns, system=system,
-                           params=params or {}, stream=stream, extra_headers=extra_headers or {})
+def make_request(
+    url: str,
+    dialect: str = "chat",
+    *,
+    params: dict[str, Any] | None = None,
+    turns: tuple[Turn, ...] = (Turn("user", "Hi"),),
+    system: str = "",
+    auth: str = "bearer",
+    stream: bool = True,
+    model_field: str = "model",
+    extra_headers: dict[str, str] | None = None,
+) -> UpstreamRequest:
+    endpoint = Endpoint(
+        base_url=url,
+        dialect=dialect,
+        path=PATHS[dialect],
+        auth=auth,
+        model_field=model_field,
+        api_key=SECRET,
+        provider_name="EmpirioLabs",
+        key_env="EMPIRIOLABS_API_KEY",
+    )
+    return UpstreamRequest(
+        endpoint=endpoint,
+        model="seed-2-0-mini",
+        turns=turns,
+        system=system,
+        params=params or {},
+        stream=stream,
+        extra_headers=extra_headers or {},
+    )
 
 
 @dataclass
@@ -84,8 +113,13 @@ class Outcome:
         assert terminals == [self.end], self.events
 
 
-async def run(client: httpx.AsyncClient, request: UpstreamRequest, *, limits: Limits = FAST,
-              sleep: Callable[[float], Awaitable[object]] = asyncio.sleep) -> Outcome:
+async def run(
+    client: httpx.AsyncClient,
+    request: UpstreamRequest,
+    *,
+    limits: Limits = FAST,
+    sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+) -> Outcome:
     outcome = Outcome()
     started = asyncio.get_running_loop().time()
     async for event in stream_events(client=client, request=request, limits=limits, sleep=sleep):

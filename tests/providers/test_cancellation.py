@@ -54,8 +54,9 @@ async def cancel(task: asyncio.Task) -> float:
 @pytest.mark.parametrize("rest", [[Hang()], [Repeat(content("."), every=0.05)]])
 async def test_cancelling_the_consumer_mid_stream_closes_the_upstream(upstream, client, rest):
     server = await upstream(Reply(body=[content("first"), *rest]))
-    task = await consume_until(make_request(server.url), client,
-                               stop_when=lambda e: isinstance(e, TextDelta))
+    task = await consume_until(
+        make_request(server.url), client, stop_when=lambda e: isinstance(e, TextDelta)
+    )
     cancelled_at = await cancel(task)
     disconnected_at = await server.wait_disconnect(timeout=1.0)
     assert disconnected_at is not None and disconnected_at - cancelled_at < 1.0
@@ -79,8 +80,12 @@ async def test_cancelling_during_backoff_propagates_and_leaves_nothing_open(upst
     async def sleep_forever(delay: float) -> None:
         await never.wait()
 
-    task = await consume_until(make_request(server.url), client, sleep=sleep_forever,
-                               stop_when=lambda e: isinstance(e, Retrying))
+    task = await consume_until(
+        make_request(server.url),
+        client,
+        sleep=sleep_forever,
+        stop_when=lambda e: isinstance(e, Retrying),
+    )
     await cancel(task)
     assert len(server.requests) == 1
     assert busy_connections(client) == []
@@ -104,8 +109,10 @@ async def test_one_stalled_run_does_not_slow_the_others(upstream, client):
     stalled = await upstream(Reply(body=[content("stuck"), Hang()]))
     limits = dataclasses.replace(FAST, idle=1.0)
     started = time.monotonic()
-    runs = [run(client, make_request(url), limits=limits)
-            for url in (healthy.url, stalled.url, healthy.url)]
+    runs = [
+        run(client, make_request(url), limits=limits)
+        for url in (healthy.url, stalled.url, healthy.url)
+    ]
     first, stuck, third = await asyncio.gather(*runs)
     assert first.end == third.end == Finished("stop") and first.text == "w0 w1 w2 w3 w4 "
     assert max(first.elapsed, third.elapsed) < 0.5

@@ -37,8 +37,9 @@ async def test_connection_refused_is_retried_then_says_cannot_reach(client):
     sleep = RecordingSleep()
     outcome = await run(client, make_request(f"http://127.0.0.1:{closed_port()}"), sleep=sleep)
     assert outcome.failure.kind == "connect"
-    assert outcome.failure.message == ("Cannot reach 127.0.0.1: connection refused. "
-                                       "Check the base URL or your network.")
+    assert outcome.failure.message == (
+        "Cannot reach 127.0.0.1: connection refused. Check the base URL or your network."
+    )
     assert [r.reason for r in outcome.retries] == ["connection refused"] * 2
     assert len(sleep.delays) == 2
 
@@ -47,7 +48,8 @@ async def test_dns_failure_says_the_host_name_could_not_be_resolved(client):
     outcome = await run(client, make_request("http://no-such-host.invalid"), sleep=RecordingSleep())
     assert outcome.failure.kind == "dns"
     assert outcome.failure.message.startswith(
-        "Cannot reach no-such-host.invalid: the host name could not be resolved")
+        "Cannot reach no-such-host.invalid: the host name could not be resolved"
+    )
 
 
 async def test_an_invalid_base_url_fails_without_a_request(client):
@@ -68,8 +70,9 @@ async def test_connect_timeout_when_the_server_never_accepts(client):
             filler.connect_ex(listener.getsockname())
             fillers.append(filler)
         limits = dataclasses.replace(TIMED, connect=0.3, max_retries=0)
-        outcome = await run(client, make_request(f"http://127.0.0.1:{listener.getsockname()[1]}"),
-                            limits=limits)
+        outcome = await run(
+            client, make_request(f"http://127.0.0.1:{listener.getsockname()[1]}"), limits=limits
+        )
     finally:
         for sock in [listener, *fillers]:
             sock.close()
@@ -90,43 +93,108 @@ def ark_error(message: str, code: str, kind: str) -> dict:
 
 STATUS_CASES = [
     # status, body, expected kind, retried, text expected in the message
-    (400, openai_error("Unsupported parameter: 'max_tokens'."), "bad_request", False,
-     "EmpirioLabs rejected the request (HTTP 400): Unsupported parameter: 'max_tokens'. Check"),
-    (400, ark_error("The parameter `tool_choice.type` is not valid.", "InvalidParameter",
-                    "BadRequest"),
-     "bad_request", False, "The parameter `tool_choice.type` is not valid. Request id: 0217abc"),
-    (401, openai_error("Incorrect API key provided: sk-te****123.", "invalid_api_key"),
-     "auth", False,
-     "The API key was rejected by EmpirioLabs (HTTP 401). Check EMPIRIOLABS_API_KEY."),
-    (403, ark_error("Access denied.", "AccessDenied", "Forbidden"), "auth", False,
-     "EmpirioLabs refused access with this API key (HTTP 403)"),
-    (404, ark_error("Model not found.", "InvalidEndpointOrModel.NotFound", "NotFound"), "not_found",
-     False, "does not offer model 'seed-2-0-mini'"),
+    (
+        400,
+        openai_error("Unsupported parameter: 'max_tokens'."),
+        "bad_request",
+        False,
+        "EmpirioLabs rejected the request (HTTP 400): Unsupported parameter: 'max_tokens'. Check",
+    ),
+    (
+        400,
+        ark_error(
+            "The parameter `tool_choice.type` is not valid.", "InvalidParameter", "BadRequest"
+        ),
+        "bad_request",
+        False,
+        "The parameter `tool_choice.type` is not valid. Request id: 0217abc",
+    ),
+    (
+        401,
+        openai_error("Incorrect API key provided: sk-te****123.", "invalid_api_key"),
+        "auth",
+        False,
+        "The API key was rejected by EmpirioLabs (HTTP 401). Check EMPIRIOLABS_API_KEY.",
+    ),
+    (
+        403,
+        ark_error("Access denied.", "AccessDenied", "Forbidden"),
+        "auth",
+        False,
+        "EmpirioLabs refused access with this API key (HTTP 403)",
+    ),
+    (
+        404,
+        ark_error("Model not found.", "InvalidEndpointOrModel.NotFound", "NotFound"),
+        "not_found",
+        False,
+        "does not offer model 'seed-2-0-mini'",
+    ),
     (408, openai_error("Request timed out."), "http", True, "HTTP 408"),
     (409, openai_error("Conflict."), "http", True, "HTTP 409"),
-    (413, {"type": "error", "error": {"type": "request_too_large", "message": "Too large"}},
-     "too_large", False, "bytes were sent"),
-    (422, {"error": {"code": 422, "message": "Unprocessable input", "metadata": {}}}, "bad_request",
-     False, "Unprocessable input"),
-    (429, ark_error("inference exceeds tpm/rpm limit", "RateLimitExceeded.EndpointRPMExceeded",
-                    "TooManyRequests"),
-     "rate_limited", True, "Rate limited by EmpirioLabs (HTTP 429)."),
-    (429, openai_error("You exceeded your current quota.", "insufficient_quota",
-                       "insufficient_quota"),
-     "quota", False, "out of quota (HTTP 429)"),
-    (500, openai_error("The server had an error.", "server_error", "server_error"), "server", True,
-     "EmpirioLabs had a server error (HTTP 500)"),
-    (502, ark_error("Bad gateway.", "InternalServiceError", "InternalServerError"), "server", True,
-     "HTTP 502"),
-    (503, {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}},
-     "server", True, "HTTP 503"),
+    (
+        413,
+        {"type": "error", "error": {"type": "request_too_large", "message": "Too large"}},
+        "too_large",
+        False,
+        "bytes were sent",
+    ),
+    (
+        422,
+        {"error": {"code": 422, "message": "Unprocessable input", "metadata": {}}},
+        "bad_request",
+        False,
+        "Unprocessable input",
+    ),
+    (
+        429,
+        ark_error(
+            "inference exceeds tpm/rpm limit",
+            "RateLimitExceeded.EndpointRPMExceeded",
+            "TooManyRequests",
+        ),
+        "rate_limited",
+        True,
+        "Rate limited by EmpirioLabs (HTTP 429).",
+    ),
+    (
+        429,
+        openai_error(
+            "You exceeded your current quota.", "insufficient_quota", "insufficient_quota"
+        ),
+        "quota",
+        False,
+        "out of quota (HTTP 429)",
+    ),
+    (
+        500,
+        openai_error("The server had an error.", "server_error", "server_error"),
+        "server",
+        True,
+        "EmpirioLabs had a server error (HTTP 500)",
+    ),
+    (
+        502,
+        ark_error("Bad gateway.", "InternalServiceError", "InternalServerError"),
+        "server",
+        True,
+        "HTTP 502",
+    ),
+    (
+        503,
+        {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}},
+        "server",
+        True,
+        "HTTP 503",
+    ),
     (504, openai_error("Gateway timeout."), "server", True, "HTTP 504"),
 ]
 
 
 @pytest.mark.parametrize(("status", "body", "kind", "retried", "says"), STATUS_CASES)
-async def test_http_error_status_becomes_a_clear_failure(upstream, client, status, body, kind,
-                                                         retried, says):
+async def test_http_error_status_becomes_a_clear_failure(
+    upstream, client, status, body, kind, retried, says
+):
     server = await upstream(json_reply(status, body))
     outcome = await run(client, make_request(server.url), sleep=RecordingSleep())
     failure = outcome.failure
@@ -143,8 +211,9 @@ def errors_message(body: dict) -> str:
 
 
 async def test_429_with_retry_after_reports_the_wait(upstream, client):
-    server = await upstream(json_reply(429, openai_error("Slow down", "rate_limit_exceeded"),
-                                       {"retry-after": "30"}))
+    server = await upstream(
+        json_reply(429, openai_error("Slow down", "rate_limit_exceeded"), {"retry-after": "30"})
+    )
     sleep = RecordingSleep()
     limits = dataclasses.replace(FAST, total=100)
     outcome = await run(client, make_request(server.url), limits=limits, sleep=sleep)
@@ -191,8 +260,9 @@ async def test_stall_mid_stream_hits_the_idle_timeout_and_keeps_text(upstream, c
     assert len(server.requests) == 1
 
 
-@pytest.mark.parametrize("filler", [b": keep-alive\n\n", content(""),
-                                    b'event: ping\ndata: {"type": "ping"}\n\n'])
+@pytest.mark.parametrize(
+    "filler", [b": keep-alive\n\n", content(""), b'event: ping\ndata: {"type": "ping"}\n\n']
+)
 async def test_keep_alives_forever_do_not_reset_the_idle_timeout(upstream, client, filler):
     server = await upstream(Reply(body=[content("start"), Repeat(filler, every=0.05)]))
     outcome = await run(client, make_request(server.url), limits=TIMED)
@@ -248,15 +318,20 @@ async def test_stream_ending_without_done_or_finish_reason_is_truncated(upstream
 
 
 async def test_chat_error_frame_mid_stream_keeps_text_and_fails(upstream, client):
-    error = {"error": {"message": "The server had an error while processing your request.",
-                       "type": "server_error"}}
+    error = {
+        "error": {
+            "message": "The server had an error while processing your request.",
+            "type": "server_error",
+        }
+    }
     server = await upstream(Reply(body=[content("so "), content("far"), sse(error)]))
     outcome = await run(client, make_request(server.url))
     assert outcome.text == "so far"
     assert outcome.failure.kind == "stream_error"
     assert outcome.failure.message == (
         "EmpirioLabs reported an error during the answer: The server had an error while processing "
-        "your request. The partial answer is kept; retry to get a full one.")
+        "your request. The partial answer is kept; retry to get a full one."
+    )
     assert len(server.requests) == 1
 
 

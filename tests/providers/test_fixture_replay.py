@@ -20,7 +20,7 @@ FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / 
 
 DEEPSEEK_REASONING = (
     'We need to count the number of the letter "r" in the word "strawberry". The word is spelled: '
-    "s-t-r-a-w-b-e-r-r-y. Let's list the letters and count the \"r\"s:\n\nPosition 1: s\n2: t\n"
+    's-t-r-a-w-b-e-r-r-y. Let\'s list the letters and count the "r"s:\n\nPosition 1: s\n2: t\n'
     "3: r (first r)\n4: a\n5: w\n6: b\n7: e\n8: r (second r)\n9: r (third r)\n10: y\n\n"
     "So there are "
     'three "r"s. But wait, let\'s double-check: "strawberry" indeed has three "r"s: one after "t", '
@@ -90,8 +90,9 @@ async def test_chat_deepseek_reasoning_replays_reasoning_and_finish_chunk_usage(
     outcome = await replay(upstream, client, "chat", fixture("chat-deepseek-reasoning.sse"))
     assert outcome.text == 'The word "strawberry" contains three "r"s.'
     assert outcome.reasoning == DEEPSEEK_REASONING
-    assert outcome.usage == Usage(input_tokens=18, cached_input_tokens=0, output_tokens=219,
-                                  reasoning_tokens=205)
+    assert outcome.usage == Usage(
+        input_tokens=18, cached_input_tokens=0, output_tokens=219, reasoning_tokens=205
+    )
     assert outcome.end == Finished("stop")
 
 

@@ -11,9 +11,12 @@ from playground.providers.types import Finished, Retrying
 from tests.providers.helpers import FAST, RecordingSleep, make_request, run
 from tests.providers.upstream import Close, Reply, json_reply, sse
 
-OK = Reply(body=[sse({"choices": [{"index": 0, "delta": {"content": "fine"},
-                                   "finish_reason": "stop"}]}),
-                 b"data: [DONE]\n\n"])
+OK = Reply(
+    body=[
+        sse({"choices": [{"index": 0, "delta": {"content": "fine"}, "finish_reason": "stop"}]}),
+        b"data: [DONE]\n\n",
+    ]
+)
 PATIENT = dataclasses.replace(FAST, total=60.0, backoff_base=0.5, backoff_max=8.0)
 
 

@@ -38,31 +38,56 @@ async def test_chat_usage_chunk_with_null_or_missing_choices_is_read(upstream, c
 
 
 async def test_chat_cumulative_usage_on_every_chunk_keeps_the_last(upstream, client):
-    outcome = await chat_run(upstream, client, sse(
-        chunk("a", usage={"prompt_tokens": 9, "completion_tokens": 1}),
-        chunk("b", usage={"prompt_tokens": 9, "completion_tokens": 2}),
-        chunk(finish="stop", usage={"prompt_tokens": 9, "completion_tokens": 3,
-                                    "prompt_tokens_details": {"cached_tokens": 4},
-                                    "completion_tokens_details": {"reasoning_tokens": 1}}),
-    ), DONE)
+    outcome = await chat_run(
+        upstream,
+        client,
+        sse(
+            chunk("a", usage={"prompt_tokens": 9, "completion_tokens": 1}),
+            chunk("b", usage={"prompt_tokens": 9, "completion_tokens": 2}),
+            chunk(
+                finish="stop",
+                usage={
+                    "prompt_tokens": 9,
+                    "completion_tokens": 3,
+                    "prompt_tokens_details": {"cached_tokens": 4},
+                    "completion_tokens_details": {"reasoning_tokens": 1},
+                },
+            ),
+        ),
+        DONE,
+    )
     assert outcome.text == "ab"
-    assert outcome.usage == Usage(input_tokens=9, cached_input_tokens=4, output_tokens=3,
-                                  reasoning_tokens=1)
+    assert outcome.usage == Usage(
+        input_tokens=9, cached_input_tokens=4, output_tokens=3, reasoning_tokens=1
+    )
 
 
 async def test_chat_deepseek_cache_hit_and_openrouter_cost_are_read(upstream, client):
-    usage = {"prompt_tokens": 30, "completion_tokens": 5, "prompt_cache_hit_tokens": 24,
-             "cost": 0.000123}
+    usage = {
+        "prompt_tokens": 30,
+        "completion_tokens": 5,
+        "prompt_cache_hit_tokens": 24,
+        "cost": 0.000123,
+    }
     outcome = await chat_run(upstream, client, sse(chunk("x", finish="stop", usage=usage)), DONE)
-    assert outcome.usage == Usage(input_tokens=30, cached_input_tokens=24, output_tokens=5,
-                                  reported_cost=Decimal("0.000123"))
+    assert outcome.usage == Usage(
+        input_tokens=30, cached_input_tokens=24, output_tokens=5, reported_cost=Decimal("0.000123")
+    )
 
 
 async def test_chat_reasoning_from_reasoning_content_or_reasoning_in_order(upstream, client):
-    outcome = await chat_run(upstream, client, sse(
-        chunk("", reasoning="think "), chunk(None, reasoning=None, reasoning_extra=1),
-        {"choices": [{"delta": {"reasoning": "more"}}]}, chunk("answer"), chunk(finish="stop"),
-    ), DONE)
+    outcome = await chat_run(
+        upstream,
+        client,
+        sse(
+            chunk("", reasoning="think "),
+            chunk(None, reasoning=None, reasoning_extra=1),
+            {"choices": [{"delta": {"reasoning": "more"}}]},
+            chunk("answer"),
+            chunk(finish="stop"),
+        ),
+        DONE,
+    )
     kinds = [type(e) for e in outcome.events]
     assert kinds == [ReasoningDelta, ReasoningDelta, TextDelta, Finished]
     assert (outcome.reasoning, outcome.text) == ("think more", "answer")
@@ -94,14 +119,22 @@ async def test_chat_openrouter_error_finish_reason_fails(upstream, client):
 
 async def test_malformed_lines_up_to_three_are_skipped(upstream, client):
     bad = b"data: {not json\n\n"
-    outcome = await chat_run(upstream, client, sse(chunk("a")), bad * 3, b"no colon line\n\n",
-                             sse(chunk("b"), chunk(finish="stop")), DONE)
+    outcome = await chat_run(
+        upstream,
+        client,
+        sse(chunk("a")),
+        bad * 3,
+        b"no colon line\n\n",
+        sse(chunk("b"), chunk(finish="stop")),
+        DONE,
+    )
     assert outcome.text == "ab" and outcome.end == Finished("stop")
 
 
 async def test_a_fourth_malformed_line_fails_and_keeps_the_text(upstream, client):
-    outcome = await chat_run(upstream, client, sse(chunk("partial")), b"data: [1,2\n\n" * 4,
-                             sse(chunk("never")), DONE)
+    outcome = await chat_run(
+        upstream, client, sse(chunk("partial")), b"data: [1,2\n\n" * 4, sse(chunk("never")), DONE
+    )
     assert outcome.text == "partial"
     assert outcome.failure.kind == "malformed"
     assert outcome.failure.message.startswith("Upstream sent malformed data")
@@ -115,8 +148,9 @@ def responses_event(kind, **fields):
 
 
 def summary(delta, index=0):
-    return responses_event("response.reasoning_summary_text.delta", item_id="rs",
-                           summary_index=index, delta=delta)
+    return responses_event(
+        "response.reasoning_summary_text.delta", item_id="rs", summary_index=index, delta=delta
+    )
 
 
 async def responses_run(upstream, client, *body):
@@ -125,10 +159,15 @@ async def responses_run(upstream, client, *body):
 
 
 async def test_responses_ark_stream_with_trailing_done_and_usage_details(upstream, client):
-    usage = {"input_tokens": 42, "output_tokens": 846, "input_tokens_details": {"cached_tokens": 8},
-             "output_tokens_details": {"reasoning_tokens": 408}}
+    usage = {
+        "input_tokens": 42,
+        "output_tokens": 846,
+        "input_tokens_details": {"cached_tokens": 8},
+        "output_tokens_details": {"reasoning_tokens": 408},
+    }
     outcome = await responses_run(
-        upstream, client,
+        upstream,
+        client,
         responses_event("response.created", response={"status": "in_progress"}),
         summary("\n"),
         summary("ok"),
@@ -138,18 +177,21 @@ async def test_responses_ark_stream_with_trailing_done_and_usage_details(upstrea
         DONE,
     )
     assert (outcome.reasoning, outcome.text) == ("\nok", "Hi")
-    assert outcome.usage == Usage(input_tokens=42, cached_input_tokens=8, output_tokens=846,
-                                  reasoning_tokens=408)
+    assert outcome.usage == Usage(
+        input_tokens=42, cached_input_tokens=8, output_tokens=846, reasoning_tokens=408
+    )
     assert outcome.end == Finished("stop")
 
 
 async def test_responses_new_summary_part_starts_a_new_paragraph(upstream, client):
     outcome = await responses_run(
-        upstream, client,
+        upstream,
+        client,
         summary("One.", index=0),
         summary("Two.", index=1),
-        responses_event("response.reasoning_text.delta", item_id="rs", content_index=0,
-                        delta="Raw."),
+        responses_event(
+            "response.reasoning_text.delta", item_id="rs", content_index=0, delta="Raw."
+        ),
         responses_event("response.completed", response={"status": "completed"}),
     )
     assert outcome.reasoning == "One.\n\nTwo.\n\nRaw."
@@ -157,11 +199,17 @@ async def test_responses_new_summary_part_starts_a_new_paragraph(upstream, clien
 
 async def test_responses_incomplete_finishes_with_length(upstream, client):
     outcome = await responses_run(
-        upstream, client,
+        upstream,
+        client,
         responses_event("response.output_text.delta", delta="cut"),
-        responses_event("response.incomplete", response={
-            "status": "incomplete", "incomplete_details": {"reason": "max_output_tokens"},
-            "usage": {"input_tokens": 3, "output_tokens": 7}}),
+        responses_event(
+            "response.incomplete",
+            response={
+                "status": "incomplete",
+                "incomplete_details": {"reason": "max_output_tokens"},
+                "usage": {"input_tokens": 3, "output_tokens": 7},
+            },
+        ),
     )
     assert outcome.text == "cut" and outcome.end == Finished("length")
     assert outcome.usage == Usage(input_tokens=3, output_tokens=7)
@@ -169,7 +217,8 @@ async def test_responses_incomplete_finishes_with_length(upstream, client):
 
 async def test_responses_flat_error_event_fails_with_its_message(upstream, client):
     outcome = await responses_run(
-        upstream, client,
+        upstream,
+        client,
         responses_event("response.output_text.delta", delta="so far"),
         responses_event("error", code="server_error", message="Flat shaped failure", param=None),
     )
@@ -181,9 +230,15 @@ async def test_responses_flat_error_event_fails_with_its_message(upstream, clien
 
 async def test_responses_failed_without_error_event_fails(upstream, client):
     outcome = await responses_run(
-        upstream, client,
-        responses_event("response.failed", response={"status": "failed", "error": {
-            "code": "rate_limit_exceeded", "message": "Request too large for TPM"}}),
+        upstream,
+        client,
+        responses_event(
+            "response.failed",
+            response={
+                "status": "failed",
+                "error": {"code": "rate_limit_exceeded", "message": "Request too large for TPM"},
+            },
+        ),
     )
     assert outcome.failure.kind == "stream_error"
     assert outcome.failure.provider_message == "Request too large for TPM"
@@ -218,26 +273,35 @@ async def messages_run(upstream, client, *body):
 
 
 async def test_messages_cache_usage_sums_input_and_keeps_cumulative_output(upstream, client):
-    start_usage = {"input_tokens": 10, "cache_read_input_tokens": 100,
-                   "cache_creation_input_tokens": 20, "output_tokens": 1}
+    start_usage = {
+        "input_tokens": 10,
+        "cache_read_input_tokens": 100,
+        "cache_creation_input_tokens": 20,
+        "output_tokens": 1,
+    }
     outcome = await messages_run(
-        upstream, client,
+        upstream,
+        client,
         messages_event("message_start", message={"usage": start_usage}),
-        b"event: ping\ndata: {\"type\": \"ping\"}\n\n",
-        text_delta("Hel"), text_delta("lo"),
+        b'event: ping\ndata: {"type": "ping"}\n\n',
+        text_delta("Hel"),
+        text_delta("lo"),
         message_delta("max_tokens", 4),
         message_delta(None, 9),
         messages_event("message_stop"),
     )
     assert outcome.text == "Hello"
-    assert outcome.usage == Usage(input_tokens=130, cached_input_tokens=100, output_tokens=9,
-                                  reasoning_tokens=0)
+    assert outcome.usage == Usage(
+        input_tokens=130, cached_input_tokens=100, output_tokens=9, reasoning_tokens=0
+    )
     assert outcome.end == Finished("length")
 
 
 async def test_messages_stop_sequence_is_reported(upstream, client):
     outcome = await messages_run(
-        upstream, client, text_delta("a"),
+        upstream,
+        client,
+        text_delta("a"),
         message_delta("stop_sequence", 1),
         messages_event("message_stop"),
     )
@@ -246,7 +310,9 @@ async def test_messages_stop_sequence_is_reported(upstream, client):
 
 async def test_messages_error_event_midstream_keeps_text_and_fails(upstream, client):
     outcome = await messages_run(
-        upstream, client, messages_event("message_start", message={"usage": {"input_tokens": 5}}),
+        upstream,
+        client,
+        messages_event("message_start", message={"usage": {"input_tokens": 5}}),
         text_delta("partial"),
         messages_event("error", error={"type": "overloaded_error", "message": "Overloaded"}),
     )
@@ -266,9 +332,12 @@ async def test_messages_without_message_stop_or_stop_reason_is_truncated(upstrea
 
 
 async def test_non_streaming_chat_body_gives_the_same_events(upstream, client):
-    body = {"choices": [{"message": {"content": "Full", "reasoning_content": "why"},
-                         "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": 2, "completion_tokens": 3}}
+    body = {
+        "choices": [
+            {"message": {"content": "Full", "reasoning_content": "why"}, "finish_reason": "stop"}
+        ],
+        "usage": {"prompt_tokens": 2, "completion_tokens": 3},
+    }
     server = await upstream(json_reply(200, body))
     outcome = await run(client, make_request(server.url, stream=False))
     assert (outcome.reasoning, outcome.text) == ("why", "Full")
@@ -278,13 +347,22 @@ async def test_non_streaming_chat_body_gives_the_same_events(upstream, client):
 
 async def test_non_streaming_responses_and_messages_bodies(upstream, client):
     usage = {"input_tokens": 1, "output_tokens": 2}
-    responses_body = {"status": "completed", "usage": usage, "output": [
-        {"type": "reasoning", "summary": [{"type": "summary_text", "text": "R"}]},
-        {"type": "message", "content": [{"type": "output_text", "text": "T"}]},
-    ]}
-    messages_body = {"stop_reason": "end_turn", "usage": usage, "content": [
-        {"type": "thinking", "thinking": "R"}, {"type": "text", "text": "T"},
-    ]}
+    responses_body = {
+        "status": "completed",
+        "usage": usage,
+        "output": [
+            {"type": "reasoning", "summary": [{"type": "summary_text", "text": "R"}]},
+            {"type": "message", "content": [{"type": "output_text", "text": "T"}]},
+        ],
+    }
+    messages_body = {
+        "stop_reason": "end_turn",
+        "usage": usage,
+        "content": [
+            {"type": "thinking", "thinking": "R"},
+            {"type": "text", "text": "T"},
+        ],
+    }
     for dialect, body in (("responses", responses_body), ("messages", messages_body)):
         server = await upstream(json_reply(200, body))
         outcome = await run(client, make_request(server.url, dialect, stream=False))

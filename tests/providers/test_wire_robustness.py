@@ -24,12 +24,21 @@ def content(text: str) -> bytes:
 async def test_bom_bare_cr_and_a_character_split_across_tcp_writes(upstream, client):
     snowman = '{"choices":[{"index":0,"delta":{"content":"it is \u2603 cold"}}]}'.encode()
     cut = snowman.index("\u2603".encode()) + 1  # inside the three-byte character
-    server = await upstream(Reply(body=[
-        b"\xef\xbb\xbfdata: " + snowman[:cut], Pause(0.05), snowman[cut:] + b"\r\r",
-        b"data:" + content("!")[len(b"data: "):].replace(b"\n", b"\r"), Pause(0.05),
-        b'data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\r', Pause(0.05),
-        b"\n\r\n", DONE,
-    ]))
+    server = await upstream(
+        Reply(
+            body=[
+                b"\xef\xbb\xbfdata: " + snowman[:cut],
+                Pause(0.05),
+                snowman[cut:] + b"\r\r",
+                b"data:" + content("!")[len(b"data: ") :].replace(b"\n", b"\r"),
+                Pause(0.05),
+                b'data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}\r',
+                Pause(0.05),
+                b"\n\r\n",
+                DONE,
+            ]
+        )
+    )
     outcome = await run(client, make_request(server.url))
     assert outcome.text == "it is \u2603 cold!"
     assert outcome.end == Finished("stop")
@@ -52,8 +61,9 @@ async def test_corrupt_gzip_is_reported_as_malformed(upstream, client):
 
 
 async def test_sse_labelled_text_plain_is_still_parsed(upstream, client):
-    server = await upstream(Reply(headers={"content-type": "text/plain"},
-                                  body=[content("plain"), DONE]))
+    server = await upstream(
+        Reply(headers={"content-type": "text/plain"}, body=[content("plain"), DONE])
+    )
     outcome = await run(client, make_request(server.url))
     assert outcome.text == "plain"
 

@@ -234,5 +234,8 @@ def sse(*frames: str | dict[str, Any], event: str | None = None) -> bytes:
 
 
 def json_reply(status: int, payload: Any, headers: dict[str, str] | None = None) -> Reply:
-    return Reply(status=status, headers={"content-type": "application/json", **(headers or {})},
-                 body=[json.dumps(payload).encode()])
+    return Reply(
+        status=status,
+        headers={"content-type": "application/json", **(headers or {})},
+        body=[json.dumps(payload).encode()],
+    )

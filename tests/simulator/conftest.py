@@ -20,8 +20,9 @@ ROOT = Path(__file__).resolve().parents[2]
 def _announced_url(process: subprocess.Popen, *, seconds: float = 60) -> str:
     lines: queue.Queue[str] = queue.Queue()
     # Keep draining stdout so the server can never block on a full pipe.
-    threading.Thread(target=lambda: [lines.put(line) for line in process.stdout],
-                     daemon=True).start()
+    threading.Thread(
+        target=lambda: [lines.put(line) for line in process.stdout], daemon=True
+    ).start()
     while True:
         try:
             line = lines.get(timeout=seconds)
@@ -38,7 +39,12 @@ def simulator(tmp_path_factory) -> Simulator:
     # --port 0: the OS picks the port and the command prints the URL it really serves.
     process = subprocess.Popen(
         [sys.executable, "manage.py", "simulate", "--port", "0", "--tps", "2000", "--ttft", "0"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=log.open("w"), text=True)
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=log.open("w"),
+        text=True,
+    )
     try:
         url = _announced_url(process)
         httpx.get(url + "/models", timeout=10).raise_for_status()

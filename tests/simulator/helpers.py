@@ -45,14 +45,24 @@ class Simulator:
     def origin(self) -> str:
         return self.base_url.removesuffix("/simulator/v1")
 
-    def post(self, dialect: str, body: dict, *, headers: dict | None = None,
-             timeout: float = 30) -> httpx.Response:
-        return httpx.post(self.base_url + PATHS[dialect], json=body,
-                          headers={**FAST, **(headers or {})}, timeout=timeout)
+    def post(
+        self, dialect: str, body: dict, *, headers: dict | None = None, timeout: float = 30
+    ) -> httpx.Response:
+        return httpx.post(
+            self.base_url + PATHS[dialect],
+            json=body,
+            headers={**FAST, **(headers or {})},
+            timeout=timeout,
+        )
 
     def stream(self, dialect: str, body: dict, *, headers: dict | None = None) -> StreamResult:
-        with httpx.stream("POST", self.base_url + PATHS[dialect], json={**body, "stream": True},
-                          headers={**FAST, **(headers or {})}, timeout=30) as response:
+        with httpx.stream(
+            "POST",
+            self.base_url + PATHS[dialect],
+            json={**body, "stream": True},
+            headers={**FAST, **(headers or {})},
+            timeout=30,
+        ) as response:
             raw = response.read()
         result = StreamResult(status=response.status_code, headers=response.headers, raw=raw)
         if response.status_code == 200:
@@ -81,8 +91,9 @@ def parse_sse(raw: bytes) -> list[Event]:
         for line in block.split("\n"):
             name, _, value = line.partition(": ")
             fields.setdefault(name, []).append(value)
-        events.append(Event(event=(fields.get("event") or [None])[0],
-                            data="\n".join(fields.get("data", []))))
+        events.append(
+            Event(event=(fields.get("event") or [None])[0], data="\n".join(fields.get("data", [])))
+        )
     return events
 
 
@@ -100,8 +111,12 @@ def responses_body(prompt: str, **extra: Any) -> dict:
 
 
 def messages_body(prompt: str, **extra: Any) -> dict:
-    return {"model": "seed-2-0-mini", "max_tokens": 4096,
-            "messages": [{"role": "user", "content": prompt}], **extra}
+    return {
+        "model": "seed-2-0-mini",
+        "max_tokens": 4096,
+        "messages": [{"role": "user", "content": prompt}],
+        **extra,
+    }
 
 
 BODIES = {"chat": chat_body, "responses": responses_body, "messages": messages_body}

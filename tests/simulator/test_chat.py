@@ -8,20 +8,27 @@ from tests.simulator.helpers import FAST, chat_body, chat_texts, expected_input,
 
 @pytest.fixture
 def client(simulator):
-    return openai.OpenAI(base_url=simulator.base_url, api_key="any", default_headers=FAST,
-                         max_retries=0)
+    return openai.OpenAI(
+        base_url=simulator.base_url, api_key="any", default_headers=FAST, max_retries=0
+    )
 
 
 def test_openai_sdk_stream_text_and_usage_agree_with_the_token_rule(client):
     prompt = "How should I index a PostgreSQL table of customer orders by date?"
     stream = client.chat.completions.create(
-        model="seed-2-0-lite", messages=[{"role": "user", "content": prompt}], stream=True,
-        stream_options={"include_usage": True})
+        model="seed-2-0-lite",
+        messages=[{"role": "user", "content": prompt}],
+        stream=True,
+        stream_options={"include_usage": True},
+    )
     chunks = list(stream)
     usage = chunks[-1].usage
     answer = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
-    reasoning = "".join((c.choices[0].delta.model_extra or {}).get("reasoning_content") or ""
-                        for c in chunks if c.choices)
+    reasoning = "".join(
+        (c.choices[0].delta.model_extra or {}).get("reasoning_content") or ""
+        for c in chunks
+        if c.choices
+    )
     assert chunks[-1].choices == []
     assert [c.choices[0].finish_reason for c in chunks if c.choices][-1] == "stop"
     assert "PostgreSQL" in answer and "orders" in answer and "PostgreSQL" in reasoning
@@ -34,21 +41,33 @@ def test_openai_sdk_stream_text_and_usage_agree_with_the_token_rule(client):
 def test_openai_sdk_non_streaming_reply_matches_the_stream(client, simulator):
     prompt = "Compare Rust and Go for writing a small command-line tool."
     reply = client.chat.completions.create(
-        model="seed-2-0-code", messages=[{"role": "system", "content": "Be concise."},
-                                         {"role": "user", "content": prompt}])
+        model="seed-2-0-code",
+        messages=[
+            {"role": "system", "content": "Be concise."},
+            {"role": "user", "content": prompt},
+        ],
+    )
     message = reply.choices[0].message
     reasoning = message.model_extra["reasoning_content"]
-    streamed = simulator.stream("chat", {
-        "model": "seed-2-0-code", "messages": [{"role": "system", "content": "Be concise."},
-                                               {"role": "user", "content": prompt}]})
+    streamed = simulator.stream(
+        "chat",
+        {
+            "model": "seed-2-0-code",
+            "messages": [
+                {"role": "system", "content": "Be concise."},
+                {"role": "user", "content": prompt},
+            ],
+        },
+    )
     assert chat_texts(streamed) == (reasoning, message.content)
     assert reply.usage.prompt_tokens == expected_input("Be concise.", prompt)
     assert reply.usage.completion_tokens == tokens(reasoning) + tokens(message.content)
 
 
 def test_stream_framing_is_sse_with_ark_reasoning_chunks_and_done(simulator):
-    result = simulator.stream("chat", chat_body("Why do cats purr?",
-                                                stream_options={"include_usage": True}))
+    result = simulator.stream(
+        "chat", chat_body("Why do cats purr?", stream_options={"include_usage": True})
+    )
     assert result.headers["content-type"] == "text/event-stream; charset=utf-8"
     assert result.headers["cache-control"] == "no-cache"
     assert result.events[-1].data == "[DONE]"
@@ -83,8 +102,14 @@ def test_answer_restates_the_question_and_adds_code_when_asked_about_code(simula
     assert "```python" in answer and "emails" in answer
 
 
-@pytest.mark.parametrize("switch", [{"reasoning_effort": "minimal"}, {"enable_thinking": False},
-                                    {"thinking": {"type": "disabled"}}])
+@pytest.mark.parametrize(
+    "switch",
+    [
+        {"reasoning_effort": "minimal"},
+        {"enable_thinking": False},
+        {"thinking": {"type": "disabled"}},
+    ],
+)
 def test_reasoning_can_be_switched_off(simulator, switch):
     reply = simulator.post("chat", chat_body("Is tea healthier than coffee?", **switch)).json()
     assert "reasoning_content" not in reply["choices"][0]["message"]
@@ -95,15 +120,21 @@ def test_reasoning_grows_with_effort(simulator):
     def reasoning_tokens(effort):
         body = chat_body("Plan a three-day trip to Kyoto in autumn.", reasoning_effort=effort)
         return simulator.post("chat", body).json()["usage"]["completion_tokens_details"][
-            "reasoning_tokens"]
+            "reasoning_tokens"
+        ]
 
     assert reasoning_tokens("low") < reasoning_tokens("medium") < reasoning_tokens("high")
 
 
 @pytest.mark.parametrize("field", ["max_tokens", "max_completion_tokens"])
 def test_max_tokens_cuts_the_answer_not_the_reasoning(simulator, field):
-    result = simulator.stream("chat", chat_body("Describe the water cycle in detail.", **{
-        field: 7, "stream_options": {"include_usage": True}}))
+    result = simulator.stream(
+        "chat",
+        chat_body(
+            "Describe the water cycle in detail.",
+            **{field: 7, "stream_options": {"include_usage": True}},
+        ),
+    )
     reasoning, answer = chat_texts(result)
     usage = result.payloads[-1]["usage"]
     assert tokens(answer) == 7 and tokens(reasoning) > 7
@@ -120,8 +151,11 @@ def test_stop_sequence_ends_the_answer_before_it(simulator, stop):
 
 
 def test_modelslab_style_model_id_and_body_key_are_accepted(simulator):
-    body = {"model_id": "bytedance-seed-seed-2.0-mini", "key": "secret",
-            "messages": [{"role": "user", "content": "Hello there"}]}
+    body = {
+        "model_id": "bytedance-seed-seed-2.0-mini",
+        "key": "secret",
+        "messages": [{"role": "user", "content": "Hello there"}],
+    }
     reply = simulator.post("chat", body, headers={"Authorization": "Bearer whatever"})
     assert reply.status_code == 200
     assert reply.json()["model"] == "bytedance-seed-seed-2.0-mini"
@@ -135,12 +169,15 @@ def test_unknown_model_is_404_in_the_openai_envelope(client):
     assert error["code"] == "model_not_found" and "seed-2-0-mini" in error["message"]
 
 
-@pytest.mark.parametrize(("body", "needle"), [
-    (b"{not json", "not valid JSON"),
-    (b'{"model": "seed-2-0-mini"}', "'messages' is required"),
-    (b'{"model": "seed-2-0-mini", "messages": []}', "'messages' is required"),
-    (b'{"messages": [{"role": "user", "content": "x"}]}', "model"),
-])
+@pytest.mark.parametrize(
+    ("body", "needle"),
+    [
+        (b"{not json", "not valid JSON"),
+        (b'{"model": "seed-2-0-mini"}', "'messages' is required"),
+        (b'{"model": "seed-2-0-mini", "messages": []}', "'messages' is required"),
+        (b'{"messages": [{"role": "user", "content": "x"}]}', "model"),
+    ],
+)
 def test_bad_requests_are_400_with_a_clear_message(simulator, body, needle):
     import httpx
 
