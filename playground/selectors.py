@@ -37,13 +37,19 @@ def run_get_for(*, owner_key: str, run_id) -> Run:
     )
 
 
+HEAVY_RUN_FIELDS = ("request", "params", "sent_params", "price_snapshot")
+
+
 def run_thread(*, run: Run | None) -> list[Run]:
     """The conversation that ends at `run`, oldest first: one query for the pane's runs (file
     bytes left out) instead of one per turn."""
     if run is None:
         return []
     files = Prefetch("attachments", queryset=Attachment.objects.defer("data"))
-    runs = {r.id: r for r in Run.objects.filter(pane_id=run.pane_id).prefetch_related(files)}
+    # The recorded request holds the whole conversation: decoding it for every turn made each
+    # send quadratic in the thread's length. Nothing on a thread needs it.
+    runs = Run.objects.filter(pane_id=run.pane_id).defer(*HEAVY_RUN_FIELDS)
+    runs = {r.id: r for r in runs.prefetch_related(files)}
     thread, current = [], runs.get(run.id)
     while current is not None:
         thread.append(current)
