@@ -28,11 +28,26 @@
   });
 
   function copy(text, button) {
-    navigator.clipboard.writeText(text).then(() => {
+    const done = () => {
       const label = button.textContent;
       button.textContent = "Copied";
       setTimeout(() => { button.textContent = label; }, 1200);
-    });
+    };
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(done);
+      return;
+    }
+    // Plain http on a LAN address has no clipboard API: fall back to a selected textarea.
+    const scratch = document.createElement("textarea");
+    scratch.value = text;
+    scratch.setAttribute("readonly", "");
+    scratch.style.position = "fixed";
+    scratch.style.opacity = "0";
+    document.body.appendChild(scratch);
+    scratch.select();
+    document.execCommand("copy");
+    scratch.remove();
+    done();
   }
 
   function setEditing(runId, parent) {
