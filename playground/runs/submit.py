@@ -13,7 +13,12 @@ from playground.models import Attachment, Pane, Run
 from playground.providers.types import UpstreamRequest
 from playground.runs.upstream import answered
 from playground.selectors import attachments_get_for, pane_get_for, run_get_for, run_thread
-from playground.tokens import REPLY_PRIMING, count_attachment_tokens, count_message_tokens
+from playground.tokens import (
+    MESSAGE_OVERHEAD,
+    REPLY_PRIMING,
+    count_attachment_tokens,
+    count_message_tokens,
+)
 
 
 @dataclass
@@ -40,12 +45,19 @@ def as_list(value) -> list:
 def estimate_input_tokens(
     *, system: str, thread: list[Run], prompt: str, attachments: list[Attachment], params: dict
 ) -> int:
-    """Our token rule over everything the request will carry (system, history, prompt, files)."""
+    """Input tokens of the next request: what the last answered turn was charged for plus its
+    answer, when that is known for the same system prompt (the provider's own count, and O(1)
+    however long the thread); otherwise our token rule over everything the request carries."""
+    new_turn = count_message_tokens(prompt) + _files_tokens(attachments, params)
+    last = thread[-1] if thread else None
+    if last and last.text and last.input_tokens and last.system == system:
+        answer = (last.output_tokens or 0) - (last.reasoning_tokens or 0)
+        return last.input_tokens + MESSAGE_OVERHEAD + answer + new_turn
     total = REPLY_PRIMING + (count_message_tokens(system) if system else 0)
     for earlier in answered(thread):
         total += count_message_tokens(earlier.prompt) + count_message_tokens(earlier.text)
         total += _files_tokens(list(earlier.attachments.all()), params)
-    return total + count_message_tokens(prompt) + _files_tokens(attachments, params)
+    return total + new_turn
 
 
 def _files_tokens(attachments: list[Attachment], params: dict) -> int:

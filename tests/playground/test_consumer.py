@@ -314,6 +314,8 @@ async def test_follow_up_sends_the_conversation_so_far(async_client):
     assert [m["role"] for m in messages] == ["system", "user", "assistant", "user"]
     assert messages[2]["content"] == first.text
     assert second.input_tokens > first.input_tokens + first.output_tokens - first.reasoning_tokens
+    # The pre-send estimate builds on the first turn's reported usage and lands exactly.
+    assert second.estimated_input_tokens == second.input_tokens
     await communicator.disconnect()
 
 
