@@ -4,7 +4,6 @@ forward the run's frames. Runs belong to the server; closing the socket never st
 from __future__ import annotations
 
 import json
-import logging
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -20,7 +19,6 @@ from .runs.submit import run_regenerate, run_submit
 from .runs.upstream import simulator_base_from_scope, upstream_request_for
 from .selectors import owner_key_for, run_get_for, runs_active_in, session_get_for
 
-log = logging.getLogger(__name__)
 MAX_MESSAGE_CHARS = 512 * 1024
 CLOSE_NOT_FOUND = 4404
 
@@ -55,14 +53,14 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
         if message is None:
             await self.send_errors(["The page sent a message the server could not read. Reload."])
             return
-        action = message.get("action", "send")
+        action = str(message.get("action", "send"))
         handler = {
             "send": self.on_send,
             "stop": self.on_stop,
             "regenerate": self.on_regenerate,
         }.get(action)
         if handler is None:
-            await self.send_errors([f"Unknown action {str(action)[:40]!r}."])
+            await self.send_errors([f"Unknown action {action[:40]!r}."])
             return
         await handler(message)
 

@@ -219,6 +219,10 @@ async def test_out_of_range_parameter_comes_back_as_a_form_error(async_client):
         "x" * 600_000,
         '{"action": "explode"}',
         '{"action": "stop", "run": 5}',
+        '{"action": []}',
+        '{"action": "send", "pane": {}, "prompt": 1}',
+        '{"action": "regenerate", "run": [1]}',
+        '{"action": "send", "max_tokens": {"a": 1}, "prompt": "x"}',
     ],
 )
 async def test_malformed_messages_get_an_error_and_the_socket_survives(async_client, message):
