@@ -28,10 +28,9 @@ def join(texts: list[str], found: list[Attachment], *, role: str) -> Message:
     return Message(role=role, text="\n".join(t for t in texts if t), attachments=tuple(found))
 
 
-# --- Chat Completions ---------------------------------------------------------------------------
-
-
-def chat_message(raw: dict, *, defaults: Defaults) -> Message:
+def read_message(raw: dict, read_part) -> Message:
+    """A message whose content is a string or a list of typed parts; each dialect reads its own
+    part shapes with `read_part(part, texts, found)`."""
     role, content = str(raw.get("role") or "user"), raw.get("content")
     if isinstance(content, str) or content is None:
         return Message(role=role, text=content or "")
@@ -39,8 +38,15 @@ def chat_message(raw: dict, *, defaults: Defaults) -> Message:
     found: list[Attachment] = []
     for part in content if isinstance(content, list) else []:
         if isinstance(part, dict):
-            _chat_part(part, texts, found, defaults)
+            read_part(part, texts, found)
     return join(texts, found, role=role)
+
+
+# --- Chat Completions ---------------------------------------------------------------------------
+
+
+def chat_message(raw: dict, *, defaults: Defaults) -> Message:
+    return read_message(raw, lambda part, texts, found: _chat_part(part, texts, found, defaults))
 
 
 def _chat_part(part: dict, texts: list[str], found: list[Attachment], defaults: Defaults) -> None:
@@ -81,15 +87,9 @@ def responses_messages(raw_input: Any, *, defaults: Defaults) -> list[Message]:
 
 
 def responses_item(item: dict, *, defaults: Defaults) -> Message:
-    role, content = str(item.get("role") or "user"), item.get("content")
-    if isinstance(content, str) or content is None:
-        return Message(role=role, text=content or "")
-    texts: list[str] = []
-    found: list[Attachment] = []
-    for part in content if isinstance(content, list) else []:
-        if isinstance(part, dict):
-            _responses_part(part, texts, found, defaults)
-    return join(texts, found, role=role)
+    return read_message(
+        item, lambda part, texts, found: _responses_part(part, texts, found, defaults)
+    )
 
 
 def _responses_part(
@@ -118,15 +118,7 @@ def _responses_part(
 
 
 def messages_message(raw: dict) -> Message:
-    role, content = str(raw.get("role") or "user"), raw.get("content")
-    if isinstance(content, str) or content is None:
-        return Message(role=role, text=content or "")
-    texts: list[str] = []
-    found: list[Attachment] = []
-    for block in content if isinstance(content, list) else []:
-        if isinstance(block, dict):
-            _messages_block(block, texts, found)
-    return join(texts, found, role=role)
+    return read_message(raw, _messages_block)
 
 
 def _messages_block(block: dict, texts: list[str], found: list[Attachment]) -> None:
