@@ -3,8 +3,9 @@
 Routes (relative to wherever it is mounted, e.g. /simulator/v1 in the app):
 POST /chat/completions, POST /responses, POST /messages (streaming and not),
 POST /messages/count_tokens, GET /models, GET /models/{id}, GET /_stats (counters for tests and
-benchmarks), GET / (a small index). Any API key or none is accepted. See directive.py for the
-`[[sim …]]` directive that sets speed and injects faults per request.
+benchmarks), GET /gates/{name} and POST /gates/{name}/release (see gates.py), GET / (a small
+index). Any API key or none is accepted. See directive.py for the `[[sim …]]` directive that sets
+speed, injects faults, pauses at gates and echoes keys per request.
 """
 
 from __future__ import annotations
@@ -17,14 +18,16 @@ from .cache import PrefixCache
 from .chat import ChatEncoder
 from .completion import build_completion, input_tokens
 from .directive import Directive
+from .echo import request_key
 from .errors import SimulatorError, error_body, new_request_id, openai_error_body
 from .faults import FaultPlanner, http_fault
+from .gates import Gates, gate_route
 from .messages import MessagesEncoder
 from .models import model_entry, models_page, simulator_model_ids
 from .pacing import pace_for
 from .request import SimRequest, parse_request
 from .responses import ResponsesEncoder
-from .stream import single_reply, stream_reply
+from .stream import gate_pause, single_reply, stream_reply
 from .transport import (
     BodyTooLarge,
     ClientGone,
@@ -70,6 +73,7 @@ class Simulator:
         self.model_ids = tuple(config.model_ids) or simulator_model_ids()
         self.cache = PrefixCache(size=config.cache_entries, ttl=config.cache_ttl)
         self.faults = FaultPlanner(size=config.cache_entries)
+        self.gates = Gates()
         self.stats = Stats()
 
     async def __call__(self, scope: dict, receive: Receive, send: Send) -> None:
@@ -97,6 +101,8 @@ class Simulator:
             await self.complete(scope, receive, send, dialect=dialect)
         elif path == "/messages/count_tokens" and method == "POST":
             await self.count_tokens(scope, receive, send)
+        elif path.startswith("/gates/"):
+            await self.gate(path, method, send)
         elif method in ("GET", "HEAD"):
             await self.get(path, send)
         else:
@@ -120,7 +126,13 @@ class Simulator:
                 payload={
                     "simulator": "Seed Playground provider simulator",
                     "models": self.model_ids,
-                    "endpoints": [*COMPLETION_PATHS, "/messages/count_tokens", "/models"],
+                    "endpoints": [
+                        *COMPLETION_PATHS,
+                        "/messages/count_tokens",
+                        "/models",
+                        "/gates/{name}",
+                        "/gates/{name}/release",
+                    ],
                 },
             )
         else:
@@ -146,6 +158,7 @@ class Simulator:
             body=body,
             header_directive=header(scope, "x-simulator"),
             max_output_tokens=self.config.max_output_tokens,
+            api_key=request_key(scope, body),
         )
         if request.model not in self.model_ids:
             raise SimulatorError(
@@ -161,7 +174,7 @@ class Simulator:
             request = self.parse(scope, await self.read_json(receive), dialect=dialect)
             fault = self.faults.fault_for(request)
             if fault is not None and fault.http_status:
-                raise http_fault(fault)
+                raise http_fault(request)
         except ClientGone:
             return
         except SimulatorError as error:
@@ -177,6 +190,7 @@ class Simulator:
             "send": send,
             "completion": completion,
             "fault": fault,
+            "gate": gate_pause(request.directive, self.gates),
             "encoder": ENCODERS[request.dialect](request=request, completion=completion),
             "pace": pace_for(
                 tps=request.directive.tps,
@@ -202,6 +216,15 @@ class Simulator:
             self.stats.completed += 1
         else:
             self.stats.cancelled += 1
+
+    async def gate(self, path: str, method: str, send: Send) -> None:
+        try:
+            name, action = gate_route(path, method)
+        except SimulatorError as error:
+            await self.fail(send, dialect="chat", error=error)
+            return
+        state = self.gates.release(name) if action == "release" else self.gates.state(name)
+        await send_json(send, status=200, payload=state)
 
     async def count_tokens(self, scope: dict, receive: Receive, send: Send) -> None:
         try:

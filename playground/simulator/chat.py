@@ -11,6 +11,7 @@ import time
 import uuid
 
 from .completion import MAX_TOKENS, Completion
+from .echo import echoed_error
 from .request import SimRequest
 from .sse import DONE, broken_event, data_event
 
@@ -77,7 +78,7 @@ class ChatEncoder:
 
     def error_event(self) -> list[bytes]:
         # OpenAI's real mid-stream failure: a data frame with a top-level error, then no [DONE].
-        return [data_event({"error": MIDSTREAM_ERROR})]
+        return [data_event({"error": echoed_error(MIDSTREAM_ERROR, self.request)})]
 
     def malformed(self) -> bytes:
         return broken_event(None, self._chunk(delta={"role": "assistant", "content": "…"}))

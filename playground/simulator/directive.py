@@ -1,4 +1,4 @@
-"""Simulator directives: per-request speed and fault injection.
+"""Simulator directives: per-request speed, fault injection, gates and key echoes.
 
 Put ``[[sim key=value key=value ...]]`` anywhere in the **last user message**, or send the same
 pairs in an HTTP header ``X-Simulator: key=value; key=value`` (pairs separated by ``;``, ``,``
@@ -28,15 +28,39 @@ Keys:
 ``retry_after=<seconds>``
     ``Retry-After`` value for HTTP faults (default 1; always sent with 429).
 ``after=<tokens>``
-    Tokens (reasoning + answer) sent before a mid-stream fault (default 10).
+    Tokens (reasoning + answer) sent before a mid-stream fault (default 10) or before the pause
+    at a gate (default 1). ``after=0`` acts right after the stream's opening events, before any
+    token. If the answer has fewer tokens, the fault or pause comes just before the terminal
+    event.
 ``seconds=<seconds>``
     How long ``stall`` holds the connection silent (default 3600).
 ``times=<n>``
     The fault applies only to the first ``n`` requests with the same directive and prompt; later
-    ones succeed (e.g. ``[[sim fault=429 times=1]]``: one 429, then the answer).
+    ones succeed (e.g. ``[[sim fault=429 times=1]]``: one 429, then the answer). Gates ignore it.
+``gate=<name>``
+    Streams normally until ``after`` tokens (default 1) have been sent, then pauses: the
+    connection stays open and nothing is sent until the gate is released with
+    ``POST <base>/gates/<name>/release`` (the simulator's base URL, e.g.
+    ``/simulator/v1/gates/g1/release`` in the app); then the stream goes on to its end. A gate
+    released before the stream reaches it means no pause; a released gate stays released, so
+    use a fresh name per test. ``GET <base>/gates/<name>`` answers
+    ``{"name", "released", "waiting"}`` (``waiting``: streams paused on it now), so a test can
+    wait until its stream is paused. A paused stream gives up waiting after ``wait`` seconds and
+    goes on; a client that disconnects while paused ends the stream at once. Names: letters,
+    digits and ``_ . : -``, at most 64 characters. Gates live in the simulator process's memory
+    (one per process, at most 4096 remembered). With a fault as well, the pause comes first.
+    Non-streaming requests: the whole reply is held at the gate (``after`` does not apply).
+``wait=<seconds>``
+    The longest a stream stays paused at its gate (default 300).
+``echo_key=1``
+    With an HTTP fault (``fault=401``, ``403``, ``400`` …) or ``fault=error``, the error message
+    repeats the API key the request carried (``Authorization: Bearer``, ``x-api-key`` or a JSON
+    body field ``key``): once whole and once in each usual masked form (``sk-abc…wxyz``,
+    ``sk-abc***************wxyz``, ``****wxyz``); see echo.py. For testing key redaction.
 
 Examples: ``[[sim fault=429 retry_after=2]]``, ``[[sim tps=400 ttft=0]]``,
-``[[sim fault=disconnect after=20]]``, header ``X-Simulator: fault=500; times=1``.
+``[[sim fault=disconnect after=20]]``, header ``X-Simulator: fault=500; times=1``,
+``[[sim gate=send-1 after=5]]``, ``[[sim fault=401 echo_key=1]]``.
 """
 
 from __future__ import annotations
@@ -48,8 +72,16 @@ from .errors import SimulatorError
 
 DIRECTIVE = re.compile(r"\[\[sim(?:\s+([^\]]*))?\]\]", re.IGNORECASE)
 STREAM_FAULTS = ("disconnect", "stall", "malformed", "error")
-NUMBER_KEYS = {"tps", "ttft", "retry_after", "seconds"}
+NUMBER_KEYS = {"tps", "ttft", "retry_after", "seconds", "wait"}
 INTEGER_KEYS = {"after", "times"}
+FLAG_KEYS = {"echo_key"}
+FLAGS = {
+    **dict.fromkeys(("1", "true", "yes", "on"), True),
+    **dict.fromkeys(("0", "false", "no", "off"), False),
+}
+GATE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
+FAULT_AFTER, GATE_AFTER = 10, 1  # default `after` for a fault and for a gate
+GATE_WAIT = 300.0
 
 
 @dataclass(frozen=True)
@@ -58,14 +90,25 @@ class Directive:
     ttft: float | None = None
     fault: str | None = None
     retry_after: float | None = None
-    after: int = 10
+    after: int | None = None  # None: the default of whatever uses it (FAULT_AFTER, GATE_AFTER)
     seconds: float = 3600.0
     times: int | None = None
+    gate: str | None = None
+    wait: float = GATE_WAIT
+    echo_key: bool = False
     canonical: str = ""  # the pairs in a stable order: part of the times=N counting key
 
     @property
     def http_status(self) -> int | None:
         return int(self.fault) if self.fault and self.fault.isdigit() else None
+
+    @property
+    def fault_after(self) -> int:
+        return FAULT_AFTER if self.after is None else self.after
+
+    @property
+    def gate_after(self) -> int:
+        return GATE_AFTER if self.after is None else self.after
 
 
 def strip_directives(text: str) -> str:
@@ -100,17 +143,18 @@ def build_directive(*, message_text: str, header_value: str | None) -> Directive
     return Directive(**values, canonical=canonical)
 
 
-def _convert(key: str, value: str) -> float | int | str:
+def _convert(key: str, value: str) -> float | int | str | bool:
+    if key == "fault":
+        return value.lower()
+    if key == "gate":
+        return _gate_name(value)
+    if key in FLAG_KEYS:
+        return _flag(key, value)
+    if key not in NUMBER_KEYS | INTEGER_KEYS:
+        known = ", ".join(sorted(NUMBER_KEYS | INTEGER_KEYS | FLAG_KEYS | {"fault", "gate"}))
+        raise SimulatorError(400, f"Simulator directive: unknown key {key!r} (known: {known}).")
     try:
-        if key in NUMBER_KEYS:
-            number = float(value)
-        elif key in INTEGER_KEYS:
-            number = int(value)
-        elif key == "fault":
-            return value.lower()
-        else:
-            known = ", ".join(sorted(NUMBER_KEYS | INTEGER_KEYS | {"fault"}))
-            raise SimulatorError(400, f"Simulator directive: unknown key {key!r} (known: {known}).")
+        number = float(value) if key in NUMBER_KEYS else int(value)
     except ValueError:
         raise SimulatorError(
             400, f"Simulator directive: {key}={value!r} is not a number."
@@ -118,6 +162,18 @@ def _convert(key: str, value: str) -> float | int | str:
     if number < 0 or number != number or number == float("inf"):
         raise SimulatorError(400, f"Simulator directive: {key} must be a finite number >= 0.")
     return number
+
+
+def _gate_name(value: str) -> str:
+    if not GATE_NAME.fullmatch(value):
+        raise SimulatorError(400, f"Simulator directive: {value!r} is not a valid gate name.")
+    return value
+
+
+def _flag(key: str, value: str) -> bool:
+    if value.lower() not in FLAGS:
+        raise SimulatorError(400, f"Simulator directive: {key}={value!r} is not 1 or 0.")
+    return FLAGS[value.lower()]
 
 
 def _check_fault(fault: str | None) -> None:

@@ -6,11 +6,15 @@ import hashlib
 
 from .cache import LruTtl
 from .directive import Directive, strip_directives
+from .echo import with_key
 from .errors import SimulatorError
 from .request import SimRequest
 
 COUNTER_TTL = 24 * 3600.0
 HTTP_FAULT_MESSAGES = {
+    400: "The request is invalid (simulated: fault=400).",
+    401: "Incorrect API key provided (simulated: fault=401).",
+    403: "This API key has no access to the requested model (simulated: fault=403).",
     429: "Rate limit reached for requests (simulated: fault=429). Please retry after {retry} s.",
     500: "The server had an error while processing your request (simulated: fault=500).",
     503: "The server is overloaded or not ready yet (simulated: fault=503).",
@@ -48,13 +52,14 @@ def retry_after_text(seconds: float) -> str:
     return str(int(seconds)) if float(seconds).is_integer() else f"{seconds:g}"
 
 
-def http_fault(directive: Directive) -> SimulatorError:
+def http_fault(request: SimRequest) -> SimulatorError:
+    """The HTTP error the request's status fault (fault=429, 500 …) asks for."""
+    directive = request.directive
     status = directive.http_status or 500
     retry = directive.retry_after if directive.retry_after is not None else 1
     headers = ()
     if status == 429 or directive.retry_after is not None:
         headers = (("retry-after", retry_after_text(retry)),)
     template = HTTP_FAULT_MESSAGES.get(status, "Simulated HTTP {status} (fault={status}).")
-    return SimulatorError(
-        status, template.format(retry=retry_after_text(retry), status=status), headers=headers
-    )
+    message = template.format(retry=retry_after_text(retry), status=status)
+    return SimulatorError(status, with_key(message, request), headers=headers)

@@ -13,6 +13,7 @@ import hashlib
 import uuid
 
 from .completion import MAX_TOKENS, STOP_SEQUENCE, Completion
+from .echo import echoed_error
 from .request import SimRequest
 from .sse import broken_event, named_event
 
@@ -150,7 +151,8 @@ class MessagesEncoder:
         ]
 
     def error_event(self) -> list[bytes]:
-        return [named_event("error", {"type": "error", "error": MIDSTREAM_ERROR})]
+        error = echoed_error(MIDSTREAM_ERROR, self.request)
+        return [named_event("error", {"type": "error", "error": error})]
 
     def malformed(self) -> bytes:
         payload = {

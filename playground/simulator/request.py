@@ -36,6 +36,7 @@ class SimRequest:
     stop: tuple[str, ...]
     caching: bool
     directive: Directive
+    api_key: str = ""  # only ever repeated back by the echo_key directive
 
     @property
     def last_user_text(self) -> str:
@@ -48,7 +49,12 @@ class SimRequest:
 
 
 def parse_request(
-    *, dialect: str, body: Any, header_directive: str | None, max_output_tokens: int
+    *,
+    dialect: str,
+    body: Any,
+    header_directive: str | None,
+    max_output_tokens: int,
+    api_key: str = "",
 ) -> SimRequest:
     if not isinstance(body, dict):
         raise SimulatorError(400, "The request body must be a JSON object.")
@@ -75,6 +81,7 @@ def parse_request(
         stop=stop_of(body, dialect=dialect),
         caching=caching_requested(body, dialect=dialect),
         directive=directive,
+        api_key=api_key,
     )
 
 

@@ -13,6 +13,7 @@ import time
 import uuid
 
 from .completion import MAX_TOKENS, Completion
+from .echo import echoed_error
 from .request import SimRequest
 from .sse import broken_event, named_event
 
@@ -240,9 +241,10 @@ class ResponsesEncoder:
     def error_event(self) -> list[bytes]:
         # The captures nest the details under `error`; openai-python's type reads them flat.
         # Sending both satisfies either reader.
-        flat = {key: MIDSTREAM_ERROR[key] for key in ("code", "message", "param")}
-        error = self._event("error", **flat, error=MIDSTREAM_ERROR)
-        failure = {"code": MIDSTREAM_ERROR["code"], "message": MIDSTREAM_ERROR["message"]}
+        details = echoed_error(MIDSTREAM_ERROR, self.request)
+        flat = {key: details[key] for key in ("code", "message", "param")}
+        error = self._event("error", **flat, error=details)
+        failure = {"code": details["code"], "message": details["message"]}
         failed = self.response(status="failed", output=[], usage=None, error=failure)
         return [error, self._event("response.failed", response=failed)]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -13,6 +14,8 @@ import httpx
 from playground.tokens import REPLY_PRIMING, count_message_tokens, count_text_tokens
 
 PATHS = {"chat": "/chat/completions", "responses": "/responses", "messages": "/messages"}
+DIALECTS = ["chat", "responses", "messages"]
+TERMINAL = {"chat": "[DONE]", "responses": "response.completed", "messages": "message_stop"}
 FAST = {"X-Simulator": "tps=0 ttft=0"}
 
 
@@ -55,6 +58,12 @@ class Simulator:
             timeout=timeout,
         )
 
+    def stream_in_background(
+        self, dialect: str, body: dict, *, headers: dict | None = None
+    ) -> BackgroundStream:
+        url = self.base_url + PATHS[dialect]
+        return BackgroundStream(url, {**body, "stream": True}, headers={**FAST, **(headers or {})})
+
     def stream(self, dialect: str, body: dict, *, headers: dict | None = None) -> StreamResult:
         with httpx.stream(
             "POST",
@@ -72,6 +81,22 @@ class Simulator:
     def stats(self) -> dict:
         return httpx.get(self.base_url + "/_stats", timeout=5).json()
 
+    def gate(self, name: str) -> dict:
+        reply = httpx.get(f"{self.base_url}/gates/{name}", timeout=5)
+        assert reply.status_code == 200, reply.text
+        return reply.json()
+
+    def release(self, name: str) -> httpx.Response:
+        return httpx.post(f"{self.base_url}/gates/{name}/release", timeout=5)
+
+    def wait_paused(self, name: str, *, waiting: int = 1, seconds: float = 5.0) -> dict:
+        """The gate's state once `waiting` streams are paused on it (fails after `seconds`)."""
+        deadline = time.monotonic() + seconds
+        while (state := self.gate(name))["waiting"] != waiting:
+            assert time.monotonic() < deadline, f"gate {name}: {state}"
+            time.sleep(0.01)
+        return state
+
     def wait_idle(self, *, seconds: float = 2.0) -> float:
         """Seconds until no request is active any more (fails after `seconds`)."""
         start = time.monotonic()
@@ -79,6 +104,40 @@ class Simulator:
             assert time.monotonic() - start < seconds, "the simulator kept working"
             time.sleep(0.02)
         return time.monotonic() - start
+
+
+class BackgroundStream:
+    """A streaming POST read on a thread, so a test can look at what arrived while it pauses."""
+
+    def __init__(self, url: str, body: dict, *, headers: dict) -> None:
+        self.chunks: list[bytes] = []
+        self.status: int | None = None
+        self._thread = threading.Thread(target=self._read, args=(url, body, headers), daemon=True)
+        self._thread.start()
+
+    def _read(self, url: str, body: dict, headers: dict) -> None:
+        with httpx.stream("POST", url, json=body, headers=headers, timeout=30) as response:
+            self.status = response.status_code
+            for chunk in response.iter_raw():
+                self.chunks.append(chunk)
+
+    @property
+    def done(self) -> bool:
+        return not self._thread.is_alive()
+
+    def so_far(self) -> StreamResult:
+        raw = b"".join(self.chunks)
+        return StreamResult(
+            status=self.status or 0,
+            headers=httpx.Headers(),
+            raw=raw,
+            events=parse_sse(raw) if raw else [],
+        )
+
+    def result(self, *, seconds: float = 10.0) -> StreamResult:
+        self._thread.join(seconds)
+        assert self.done, "the stream did not end"
+        return self.so_far()
 
 
 def parse_sse(raw: bytes) -> list[Event]:
@@ -137,3 +196,31 @@ def chat_texts(result: StreamResult) -> tuple[str, str]:
     reasoning = "".join(c["choices"][0]["delta"].get("reasoning_content") or "" for c in chunks)
     answer = "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks)
     return reasoning, answer
+
+
+def assert_envelope(dialect: str, body: dict) -> None:
+    """The HTTP error body has exactly the dialect's envelope fields."""
+    if dialect == "messages":
+        assert body["type"] == "error" and set(body["error"]) == {"type", "message"}
+        assert body["request_id"].startswith("req_")
+    else:
+        assert set(body) == {"error"} and set(body["error"]) == {"message", "type", "param", "code"}
+
+
+def terminal_seen(dialect: str, result: StreamResult) -> bool:
+    marks = [e.data if dialect == "chat" else e.event for e in result.events]
+    return TERMINAL[dialect] in marks
+
+
+def streamed_tokens(dialect: str, result: StreamResult) -> int:
+    """Tokens of reasoning + answer text the stream carried, in any dialect."""
+    text = ""
+    for payload in result.payloads:
+        if dialect == "chat" and payload.get("choices"):
+            delta = payload["choices"][0]["delta"]
+            text += (delta.get("reasoning_content") or "") + (delta.get("content") or "")
+        elif dialect == "responses" and payload["type"].endswith("text.delta"):
+            text += payload["delta"]
+        elif dialect == "messages" and payload["type"] == "content_block_delta":
+            text += payload["delta"].get("thinking", "") + payload["delta"].get("text", "")
+    return tokens(text)

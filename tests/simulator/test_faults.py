@@ -7,40 +7,18 @@ import anthropic
 import openai
 import pytest
 
-from tests.simulator.helpers import BODIES, tokens, unique
-
-DIALECTS = ["chat", "responses", "messages"]
-TERMINAL = {"chat": "[DONE]", "responses": "response.completed", "messages": "message_stop"}
+from tests.simulator.helpers import (
+    BODIES,
+    DIALECTS,
+    assert_envelope,
+    streamed_tokens,
+    terminal_seen,
+    unique,
+)
 
 
 def fault(value: str) -> dict:
     return {"X-Simulator": value}
-
-
-def assert_envelope(dialect: str, body: dict) -> None:
-    if dialect == "messages":
-        assert body["type"] == "error" and set(body["error"]) == {"type", "message"}
-        assert body["request_id"].startswith("req_")
-    else:
-        assert set(body) == {"error"} and set(body["error"]) == {"message", "type", "param", "code"}
-
-
-def terminal_seen(dialect: str, result) -> bool:
-    marks = [e.data if dialect == "chat" else e.event for e in result.events]
-    return TERMINAL[dialect] in marks
-
-
-def streamed_tokens(dialect: str, result) -> int:
-    text = ""
-    for payload in result.payloads:
-        if dialect == "chat" and payload.get("choices"):
-            delta = payload["choices"][0]["delta"]
-            text += (delta.get("reasoning_content") or "") + (delta.get("content") or "")
-        elif dialect == "responses" and payload["type"].endswith("text.delta"):
-            text += payload["delta"]
-        elif dialect == "messages" and payload["type"] == "content_block_delta":
-            text += payload["delta"].get("thinking", "") + payload["delta"].get("text", "")
-    return tokens(text)
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
