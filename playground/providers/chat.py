@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from playground.providers.calls import http_call, redacted, stop_list
-from playground.providers.normalise import Normaliser, count, mapping, text
+from playground.providers.normalise import Normaliser, count, mapping, reasoning_count, text
 from playground.providers.types import (
     Attachment,
     Event,
@@ -78,12 +78,11 @@ def _with(**fields: Any) -> dict[str, Any]:
 def usage_from(raw: dict[str, Any]) -> Usage:
     """Chat usage in all its shapes: OpenAI/Ark details, DeepSeek cache hits, OpenRouter cost."""
     cached = count(mapping(raw.get("prompt_tokens_details")).get("cached_tokens"))
-    reasoning = count(mapping(raw.get("completion_tokens_details")).get("reasoning_tokens"))
     return Usage(
         input_tokens=count(raw.get("prompt_tokens")),
         cached_input_tokens=cached or count(raw.get("prompt_cache_hit_tokens")),
         output_tokens=count(raw.get("completion_tokens")),
-        reasoning_tokens=reasoning,
+        reasoning_tokens=reasoning_count(raw.get("completion_tokens_details")),
         reported_cost=_cost(raw.get("cost")),
     )
 
@@ -100,46 +99,61 @@ def _cost(value: Any) -> Decimal | None:
 def _deltas(delta: dict[str, Any]) -> list[Event]:
     # DeepSeek/Ark use reasoning_content, OpenRouter and others reasoning (protocols.md §1.3).
     reasoning = text(delta.get("reasoning_content")) or text(delta.get("reasoning"))
-    content = text(delta.get("content"))
+    # An OpenAI refusal comes as `refusal` instead of `content`; it is the answer the user sees.
+    content = text(delta.get("content")) + text(delta.get("refusal"))
     events: list[Event] = [ReasoningDelta(reasoning)] if reasoning else []
     return events + ([TextDelta(content)] if content else [])
 
 
+def _final_reason(reason: Any, *, refused: bool) -> str:
+    """The finish reason; a refusal that ended "normally" is reported as content_filter."""
+    reason = reason if isinstance(reason, str) and reason else "stop"
+    return "content_filter" if refused and reason == "stop" else reason
+
+
 class ChatNormaliser(Normaliser):
-    """`data:` chunks until `[DONE]`; usage on its own chunk, the finish chunk, or every chunk."""
+    """`data:` chunks until `[DONE]`; usage on its own chunk, the finish chunk, the error chunk,
+    or (Ark's chunk_include_usage) as running totals on every chunk: the last one wins."""
 
     finish_reason: str | None = None
+    refused = False
 
     def on_payload(self, payload: dict[str, Any], event: str) -> list[Event]:
+        if isinstance(payload.get("usage"), dict):  # first: an error chunk may carry usage too
+            self.usage = usage_from(payload["usage"])
         if payload.get("error"):
             return self.fail_with_error(payload)
-        if isinstance(payload.get("usage"), dict):
-            self.usage = usage_from(payload["usage"])  # cumulative on Ark: the last one wins
         events: list[Event] = []
         for choice in payload.get("choices") or []:  # [] / null / missing on usage chunks
             if isinstance(choice, dict) and choice.get("index", 0) == 0:
-                events += _deltas(mapping(choice.get("delta")))
-                self.finish_reason = choice.get("finish_reason") or self.finish_reason
+                events += self._choice(choice)
         if self.finish_reason == "error":  # OpenRouter's finish reason for a failed generation
-            return events + self.fail_with_error({"message": "the generation failed"})
+            return self.note(events) + self.fail_with_error({"message": "the generation failed"})
         return events
 
+    def _choice(self, choice: dict[str, Any]) -> list[Event]:
+        delta = mapping(choice.get("delta"))
+        self.refused = self.refused or bool(text(delta.get("refusal")))
+        self.finish_reason = choice.get("finish_reason") or self.finish_reason
+        return _deltas(delta)
+
     def on_done_marker(self) -> list[Event]:
-        return self.finish(self.finish_reason or "stop")
+        return self._finish()
 
     def end_of_stream(self) -> list[Event]:
-        return self.finish(self.finish_reason) if self.finish_reason else super().end_of_stream()
+        return self._finish() if self.finish_reason else super().end_of_stream()
+
+    def _finish(self) -> list[Event]:
+        return self.finish(_final_reason(self.finish_reason, refused=self.refused))
 
 
 def events_from_body(body: dict[str, Any]) -> list[Event]:
     """A non-streamed chat.completion object as the same events a stream would give."""
     choices = [c for c in body.get("choices") or [] if isinstance(c, dict)]
     choice = choices[0] if choices else {}
-    events = _deltas(mapping(choice.get("message")))
+    message = mapping(choice.get("message"))
+    events = _deltas(message)
     if isinstance(body.get("usage"), dict):
         events.append(usage_from(body["usage"]))
-    return events + [_finished(choice.get("finish_reason"))]
-
-
-def _finished(reason: Any) -> Event:
-    return Finished(reason if isinstance(reason, str) and reason else "stop")
+    refused = bool(text(message.get("refusal")))
+    return events + [Finished(_final_reason(choice.get("finish_reason"), refused=refused))]

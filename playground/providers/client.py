@@ -28,8 +28,8 @@ from playground.providers import failures
 from playground.providers.clock import Clock
 from playground.providers.dialects import build_call
 from playground.providers.failures import Where
-from playground.providers.retry import delay_before_retry
-from playground.providers.transport import Attempt, RetryCandidate
+from playground.providers.retry import RetryCandidate, delay_before_retry
+from playground.providers.transport import Attempt
 from playground.providers.types import Event, Failure, HttpCall, Limits, Retrying, UpstreamRequest
 
 Sleep = Callable[[float], Awaitable[object]]

@@ -3,18 +3,30 @@
 A message says what happened and what to do next. It never contains the API key: only the
 provider's name, the host, the model id, the key's environment variable name and the provider's
 own (already truncated, plain-text) message.
+
+A failure during a stream says what had arrived before it (`received`, as the normaliser saw it):
+it mentions a partial answer only when answer text arrived, and the reasoning only when reasoning
+did; otherwise it says that nothing arrived. The app keeps whatever did arrive.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 from urllib.parse import urlsplit
 
 from playground.providers.errors import ProviderError, plain_text
-from playground.providers.types import Failure, Limits, UpstreamRequest
+from playground.providers.types import Failure, FailureKind, Limits, UpstreamRequest
 
 IN_MESSAGE_LIMIT = 200  # how much of the provider's message is repeated inside our sentence
-KEEP_PARTIAL = "The partial answer is kept; retry to get a full one."
+# What had arrived when the stream failed: answer text (maybe with reasoning), only reasoning, or
+# nothing at all.
+Received = Literal["text", "reasoning", "nothing"]
+AFTER = {
+    "text": "The partial answer is kept; retry to get a full one.",
+    "reasoning": "Only reasoning had arrived, no answer text; retry to get an answer.",
+    "nothing": "No answer had arrived; try again.",
+}
 
 
 @dataclass(frozen=True)
@@ -52,26 +64,16 @@ def _quoted(error: ProviderError) -> str:
 
 
 def refused(where: Where) -> Failure:
-    return Failure(
-        kind="connect",
-        retryable=True,
-        message=f"Cannot reach {where.host}: "
-        "connection refused. Check the base URL or your network.",
-    )
+    return unreachable(where, "connection refused")
 
 
 def dns(where: Where) -> Failure:
-    return Failure(
-        kind="dns",
-        retryable=True,
-        message=f"Cannot reach {where.host}: the host "
-        "name could not be resolved. Check the base URL or your network.",
-    )
+    return unreachable(where, "the host name could not be resolved", kind="dns")
 
 
-def unreachable(where: Where, reason: str) -> Failure:
+def unreachable(where: Where, reason: str, *, kind: FailureKind = "connect") -> Failure:
     return Failure(
-        kind="connect",
+        kind=kind,
         retryable=True,
         message=f"Cannot reach {where.host}: {reason}. Check the base URL or your network.",
     )
@@ -117,33 +119,32 @@ def first_token_timeout(where: Where, limits: Limits) -> Failure:
     )
 
 
-def idle_timeout(where: Where, limits: Limits) -> Failure:
+def idle_timeout(where: Where, limits: Limits, *, received: Received) -> Failure:
     return Failure(
         kind="timeout_idle",
         retryable=True,
         message=f"{where.provider} stopped sending "
-        f"the answer for {seconds(limits.idle)} s. {KEEP_PARTIAL}",
+        f"the answer for {seconds(limits.idle)} s. {AFTER[received]}",
     )
 
 
-def total_timeout(where: Where, limits: Limits) -> Failure:
+def total_timeout(where: Where, limits: Limits, *, received: Received) -> Failure:
     return Failure(
         kind="timeout_total",
         retryable=True,
         message=f"The answer from "
         f"{where.provider} took longer than the {seconds(limits.total)} s limit and was "
-        f"stopped. {KEEP_PARTIAL}",
+        f"stopped. {AFTER[received]}",
     )
 
 
-def disconnected(where: Where, *, answering: bool, reason: str) -> Failure:
-    when = "while answering" if answering else "before answering"
-    return Failure(
-        kind="disconnected",
-        retryable=True,
-        message=f"The connection to {where.host} "
-        f"was lost {when} ({reason}). " + (KEEP_PARTIAL if answering else "Try again."),
-    )
+def disconnected(where: Where, *, received: Received, reason: str) -> Failure:
+    if received == "nothing":
+        message = f"The connection to {where.host} was lost before answering ({reason}). Try again."
+    else:
+        message = f"The connection to {where.host} was lost while answering ({reason}). "
+        message += AFTER[received]
+    return Failure(kind="disconnected", retryable=True, message=message)
 
 
 # --- HTTP error statuses ------------------------------------------------------------------------
@@ -223,17 +224,18 @@ def _too_many(name: str, code: str, error: ProviderError, retry_after: float | N
 # --- Problems inside a 2xx stream -----------------------------------------------------------------
 
 
-def stream_error(where: Where, error: ProviderError) -> Failure:
+def stream_error(where: Where, error: ProviderError, *, received: Received) -> Failure:
     transient = any(
         word in f"{error.type} {error.code}".lower()
         for word in ("overloaded", "server", "api_error", "rate", "timeout")
     )
     quoted = _quoted(error) or ": no details given"
+    when = "before answering" if received == "nothing" else "during the answer"
     return Failure(
         kind="stream_error",
         provider_message=error.message,
         retryable=transient,
-        message=f"{where.provider} reported an error during the answer{quoted}. {KEEP_PARTIAL}",
+        message=f"{where.provider} reported an error {when}{quoted}. {AFTER[received]}",
     )
 
 
@@ -247,21 +249,21 @@ def busy(where: Where, limits: Limits) -> Failure:
     )
 
 
-def malformed(where: Where, *, count: int) -> Failure:
+def malformed(where: Where, *, count: int, received: Received) -> Failure:
     return Failure(
         kind="malformed",
         retryable=True,
         message=f"Upstream sent malformed data: "
-        f"{count} events from {where.provider} could not be read. {KEEP_PARTIAL}",
+        f"{count} events from {where.provider} could not be read. {AFTER[received]}",
     )
 
 
-def undecodable(where: Where) -> Failure:
+def undecodable(where: Where, *, received: Received) -> Failure:
     return Failure(
         kind="malformed",
         retryable=True,
         message="Upstream sent malformed data: the "
-        f"response from {where.provider} could not be decoded. {KEEP_PARTIAL}",
+        f"response from {where.provider} could not be decoded. {AFTER[received]}",
     )
 
 
@@ -276,18 +278,18 @@ def non_sse(where: Where, *, content_type: str, body: bytes) -> Failure:
     )
 
 
-def too_big(where: Where, *, what: str, limit: int) -> Failure:
+def too_big(where: Where, *, what: str, limit: int, received: Received) -> Failure:
     return Failure(
         kind="too_big",
         message=f"{where.provider} sent {what} larger than the "
-        f"{limit:,}-byte limit, so the answer was stopped. {KEEP_PARTIAL}",
+        f"{limit:,}-byte limit, so the answer was stopped. {AFTER[received]}",
     )
 
 
-def truncated(where: Where) -> Failure:
+def truncated(where: Where, *, received: Received) -> Failure:
     return Failure(
         kind="truncated",
         retryable=True,
         message=f"The answer from {where.provider} "
-        f"ended early, without a finish marker. {KEEP_PARTIAL}",
+        f"ended early, without a finish marker. {AFTER[received]}",
     )

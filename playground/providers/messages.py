@@ -20,7 +20,7 @@ import base64
 from typing import Any
 
 from playground.providers.calls import http_call, passthrough, redacted, stop_list
-from playground.providers.normalise import Normaliser, count, mapping, text
+from playground.providers.normalise import Normaliser, count, mapping, reasoning_count, text
 from playground.providers.types import (
     Attachment,
     Event,
@@ -132,12 +132,18 @@ def usage_from(counts: dict[str, int]) -> Usage:
         + counts.get("cache_creation_input_tokens", 0),
         cached_input_tokens=cache_read,
         output_tokens=counts.get("output_tokens", 0),
-        reasoning_tokens=0,  # Anthropic reports no reasoning split
+        reasoning_tokens=counts.get("reasoning_tokens", 0),
     )
 
 
 def _numbers(raw: Any) -> dict[str, int]:
-    return {name: count(value) for name, value in mapping(raw).items() if isinstance(value, int)}
+    """The flat counts of a usage object, plus reasoning_tokens when output_tokens_details
+    (Anthropic: {"thinking_tokens": N}) reports the thinking part of output_tokens."""
+    raw = mapping(raw)
+    numbers = {name: count(value) for name, value in raw.items() if isinstance(value, int)}
+    if isinstance(raw.get("output_tokens_details"), dict):
+        numbers["reasoning_tokens"] = reasoning_count(raw["output_tokens_details"])
+    return numbers
 
 
 def _delta_events(delta: dict[str, Any]) -> list[Event]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from playground.providers.calls import http_call, passthrough, redacted
-from playground.providers.normalise import Normaliser, count, mapping, text
+from playground.providers.normalise import Normaliser, count, mapping, reasoning_count, text
 from playground.providers.types import (
     Attachment,
     Event,
@@ -35,10 +35,12 @@ MAPPED = frozenset(
         "video_fps",
     }
 )
-TEXT_EVENTS = frozenset({"response.output_text.delta"})
-REASONING_EVENTS = frozenset(
-    {"response.reasoning_summary_text.delta", "response.reasoning_text.delta"}
-)
+TEXT_EVENTS = frozenset({"response.output_text.delta", "response.refusal.delta"})
+# Reasoning delta events, with the field that numbers the part within its output item.
+REASONING_EVENTS = {
+    "response.reasoning_summary_text.delta": "summary_index",
+    "response.reasoning_text.delta": "content_index",
+}
 INCOMPLETE_REASONS = {"max_output_tokens": "length", "max_tokens": "length"}
 
 # --- Request ------------------------------------------------------------------------------------
@@ -101,49 +103,60 @@ def usage_from(raw: dict[str, Any]) -> Usage:
         input_tokens=count(raw.get("input_tokens")),
         cached_input_tokens=count(mapping(raw.get("input_tokens_details")).get("cached_tokens")),
         output_tokens=count(raw.get("output_tokens")),
-        reasoning_tokens=count(mapping(raw.get("output_tokens_details")).get("reasoning_tokens")),
+        reasoning_tokens=reasoning_count(raw.get("output_tokens_details")),
     )
 
 
-def finish_reason(response: dict[str, Any]) -> str:
+def finish_reason(response: dict[str, Any], *, refused: bool = False) -> str:
+    """stop, length (max_output_tokens), content_filter (the model refused) or the given reason."""
     if response.get("status") != "incomplete":
-        return "stop"
+        return "content_filter" if refused else "stop"
     reason = text(mapping(response.get("incomplete_details")).get("reason")) or "incomplete"
     return INCOMPLETE_REASONS.get(reason, reason)
 
 
 class ResponsesNormaliser(Normaliser):
-    """Typed events until response.completed / .incomplete / .failed (or an `error` event)."""
+    """Typed events until response.completed / .incomplete / .failed. An `error` event is held
+    until the response.failed that follows it (it may carry the usage), see normalise.py."""
 
-    _reasoning_part: tuple[Any, ...] | None = None
+    _reasoning_part: tuple[Any, ...] | None = None  # (kind, output_index, summary/content index)
+    _new_part = False  # a part boundary was announced after some reasoning had been shown
+    _refused = False
 
     def on_payload(self, payload: dict[str, Any], event: str) -> list[Event]:
         kind = text(payload.get("type")) or event
+        if self.held is not None and kind != "response.failed":
+            return self.fail(self.held)  # whatever follows an error, the stream is over
         if kind in TEXT_EVENTS:
+            self._refused = self._refused or kind == "response.refusal.delta"
             return [TextDelta(delta)] if (delta := text(payload.get("delta"))) else []
         if kind in REASONING_EVENTS:
-            return self._reasoning(payload)
-        if kind in ("response.completed", "response.incomplete"):
+            return self._reasoning(payload, kind)
+        if kind == "response.reasoning_summary_part.added":
+            self._new_part = self._reasoning_part is not None
+        elif kind in ("response.completed", "response.incomplete"):
             return self._completed(mapping(payload.get("response")))
-        if kind == "response.failed":
+        elif kind == "response.failed":
             return self._failed(mapping(payload.get("response")))
-        if kind == "error" or ("type" not in payload and payload.get("error")):
-            return self.fail_with_error(payload)  # nested {"error": {...}} or flat fields
+        elif kind == "error" or ("type" not in payload and payload.get("error")):
+            return self.hold(payload)  # nested {"error": {...}} or flat fields
         return []  # lifecycle, item, tool and unknown events carry nothing we show
 
-    def _reasoning(self, payload: dict[str, Any]) -> list[Event]:
+    def _reasoning(self, payload: dict[str, Any], kind: str) -> list[Event]:
         delta = text(payload.get("delta"))
         if not delta:
             return []
-        part = (payload.get("item_id"), payload.get("summary_index"), payload.get("content_index"))
-        # A new summary part starts a new paragraph instead of running on from the previous one.
-        separator = "\n\n" if self._reasoning_part not in (None, part) else ""
-        self._reasoning_part = part
+        # Parts are told apart by position, never by item_id: some servers change it every event.
+        part = (kind, payload.get("output_index"), payload.get(REASONING_EVENTS[kind]))
+        # A new part starts a new paragraph instead of running on from the previous one.
+        changed = self._reasoning_part not in (None, part)
+        separator = "\n\n" if changed or self._new_part else ""
+        self._reasoning_part, self._new_part = part, False
         return [ReasoningDelta(separator + delta)]
 
     def _completed(self, response: dict[str, Any]) -> list[Event]:
         self._take_usage(response)
-        return self.finish(finish_reason(response))
+        return self.finish(finish_reason(response, refused=self._refused))
 
     def _failed(self, response: dict[str, Any]) -> list[Event]:
         self._take_usage(response)
@@ -162,16 +175,22 @@ def events_from_body(body: dict[str, Any]) -> list[Event]:
         events += _item_events(mapping(item))
     if isinstance(body.get("usage"), dict):
         events.append(usage_from(body["usage"]))
-    return events + [Finished(finish_reason(body))]
+    return events + [Finished(finish_reason(body, refused=_refused(body)))]
 
 
 def _item_events(item: dict[str, Any]) -> list[Event]:
     if item.get("type") == "reasoning":
         texts = [text(mapping(part).get("text")) for part in item.get("summary") or []]
         return [ReasoningDelta(joined)] if (joined := "\n\n".join(filter(None, texts))) else []
+    parts = [mapping(part) for part in item.get("content") or []]
     texts = [
-        text(mapping(part).get("text"))
-        for part in item.get("content") or []
-        if mapping(part).get("type") == "output_text"
+        text(part.get("text")) + text(part.get("refusal"))
+        for part in parts
+        if part.get("type") in ("output_text", "refusal")
     ]
     return [TextDelta(joined)] if (joined := "".join(texts)) else []
+
+
+def _refused(body: dict[str, Any]) -> bool:
+    items = [mapping(item) for item in body.get("output") or []]
+    return any(mapping(p).get("type") == "refusal" for i in items for p in i.get("content") or [])

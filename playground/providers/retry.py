@@ -9,11 +9,21 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 
-from playground.providers.types import Limits
+from playground.providers.types import Failure, Limits
 
 RETRY_STATUSES = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
+
+
+@dataclass(frozen=True)
+class RetryCandidate:
+    """A failure before any answer that the policy would retry; `failure` if it will not be."""
+
+    failure: Failure
+    reason: str  # short, for the Retrying event: "HTTP 503", "connection refused" …
+    server_hint: float | None = None  # Retry-After, in seconds
 
 
 def should_retry_status(status: int, headers: Mapping[str, str]) -> bool:

@@ -8,9 +8,7 @@ try (the client decides whether one is left).
 from __future__ import annotations
 
 import asyncio
-import socket
-import ssl
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from contextlib import aclosing
 from dataclasses import dataclass, field
 
@@ -18,10 +16,11 @@ import httpx
 
 from playground.providers import errors, failures
 from playground.providers.clock import Clock, Expired
+from playground.providers.connect import before_response, reason_of
 from playground.providers.dialects import events_from_body, new_normaliser
 from playground.providers.failures import Where
 from playground.providers.normalise import Normaliser, json_object
-from playground.providers.retry import retry_after, should_retry_status
+from playground.providers.retry import RetryCandidate, retry_after, should_retry_status
 from playground.providers.sse import LineTooLong, SseDecoder
 from playground.providers.types import (
     Event,
@@ -36,20 +35,8 @@ from playground.providers.types import (
 DRAIN_MAX_BYTES = 16 * 1024
 DRAIN_MAX_SECONDS = 0.25
 ERROR_BODY_CAP = 64 * 1024  # enough for any JSON error envelope; HTML error pages get cut
-TIMEOUT_FAILURES = {
-    "timeout_first_token": failures.first_token_timeout,
-    "timeout_idle": failures.idle_timeout,
-    "timeout_total": failures.total_timeout,
-}
-
-
-@dataclass(frozen=True)
-class RetryCandidate:
-    """A failure before any answer that the policy would retry; `failure` if it will not be."""
-
-    failure: Failure
-    reason: str  # short, for the Retrying event: "HTTP 503", "connection refused" …
-    server_hint: float | None = None  # Retry-After, in seconds
+# After an error event, how long to wait for the terminal event that may carry the usage.
+HELD_FAILURE_GRACE = 1.0
 
 
 class BodyTooBig(Exception):
@@ -111,7 +98,7 @@ class Attempt:
         try:
             return await self.clock.within(lambda: self.client.send(http_request, stream=True))
         except Expired as expired:
-            return TIMEOUT_FAILURES[expired.kind](self.where, self.limits)
+            return self._timeout(expired)
         except httpx.HTTPError as exc:
             return before_response(self.where, exc, limits=self.limits, url=self.call.url)
 
@@ -149,7 +136,7 @@ class Attempt:
         received = 0
         async with aclosing(response.aiter_bytes()) as chunks:
             while not self.normaliser.done:
-                chunk = await self.clock.within(lambda: anext(chunks, None))
+                chunk = await self._next_chunk(chunks)
                 if chunk is None:
                     events = self.normaliser.end_of_stream()
                 else:
@@ -161,6 +148,17 @@ class Attempt:
                     if isinstance(event, TextDelta | ReasoningDelta):
                         self.clock.content_seen()
             await _drain(chunks)
+
+    async def _next_chunk(self, chunks: AsyncIterator[bytes]) -> bytes | None:
+        """The next piece of the body, or None at its end. While a failure is held (an error
+        event came; its terminal event may follow) the wait is short: then it counts as the end."""
+        if self.normaliser.held is None:
+            return await self.clock.within(lambda: anext(chunks, None))
+        try:
+            async with asyncio.timeout(HELD_FAILURE_GRACE):
+                return await self.clock.within(lambda: anext(chunks, None))
+        except TimeoutError:
+            return None
 
     def _count(self, received: int, chunk: bytes) -> int:
         received += len(chunk)
@@ -184,9 +182,9 @@ class Attempt:
         body = await self._read(response, cap=self.limits.max_body_bytes, strict=True)
         payload = json_object(body)
         if payload is None:
-            return [failures.undecodable(self.where)]
+            return [failures.undecodable(self.where, received="nothing")]
         if payload.get("error"):
-            return [failures.stream_error(self.where, errors.from_object(payload))]
+            return [self.normaliser.stream_error(payload)]
         return events_from_body(dialect=self.request.endpoint.dialect, body=payload)
 
     async def _status_failure(self, response: httpx.Response) -> Failure | RetryCandidate:
@@ -206,64 +204,33 @@ class Attempt:
             return RetryCandidate(failure, reason=f"HTTP {status}", server_hint=hint)
         return failure
 
-    def _failure_while_reading(self, exc: Exception) -> Failure:
-        if isinstance(exc, Expired):
-            return TIMEOUT_FAILURES[exc.kind](self.where, self.limits)
+    def _too_big(self, exc: LineTooLong | BodyTooBig) -> Failure:
+        limits, received = self.limits, self.normaliser.received
         if isinstance(exc, LineTooLong):
-            return failures.too_big(self.where, what="a line", limit=self.limits.max_line_bytes)
-        if isinstance(exc, BodyTooBig):
-            return failures.too_big(self.where, what="a response", limit=self.limits.max_body_bytes)
-        if isinstance(exc, httpx.DecodingError):
-            return failures.undecodable(self.where)
-        return failures.disconnected(
-            self.where, answering=self.clock.answering, reason=_reason(exc)
+            return failures.too_big(
+                self.where, what="a line", limit=limits.max_line_bytes, received=received
+            )
+        return failures.too_big(
+            self.where, what="a response", limit=limits.max_body_bytes, received=received
         )
 
+    def _timeout(self, expired: Expired) -> Failure:
+        received = self.normaliser.received
+        if expired.kind == "timeout_first_token":
+            return failures.first_token_timeout(self.where, self.limits)
+        if expired.kind == "timeout_idle":
+            return failures.idle_timeout(self.where, self.limits, received=received)
+        return failures.total_timeout(self.where, self.limits, received=received)
 
-def before_response(
-    where: Where, exc: httpx.HTTPError, *, limits: Limits, url: str
-) -> Failure | RetryCandidate:
-    """A transport error before the response headers arrived."""
-    if isinstance(exc, httpx.ConnectTimeout):
-        return RetryCandidate(failures.connect_timeout(where, limits), reason="connect timeout")
-    if isinstance(exc, httpx.PoolTimeout):  # our own pool is full: retrying adds to the queue
-        return failures.busy(where, limits)
-    if isinstance(exc, httpx.ConnectError):
-        return _connect_failure(where, exc)
-    if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError):
-        failure = failures.disconnected(where, answering=False, reason=_reason(exc))
-        return RetryCandidate(failure, reason="connection dropped")
-    if isinstance(exc, httpx.UnsupportedProtocol):
-        return failures.bad_url(url)
-    return failures.disconnected(where, answering=False, reason=_reason(exc))
-
-
-def _connect_failure(where: Where, exc: httpx.ConnectError) -> Failure | RetryCandidate:
-    causes = list(_causes(exc))
-    if any(isinstance(c, ssl.SSLError) for c in causes) or "CERTIFICATE_VERIFY" in str(exc):
-        return failures.tls(where, _reason(exc))  # retrying cannot fix a certificate
-    if any(isinstance(c, socket.gaierror) for c in causes):
-        return RetryCandidate(failures.dns(where), reason="host name not resolved")
-    if any(isinstance(c, ConnectionRefusedError) for c in causes):
-        return RetryCandidate(failures.refused(where), reason="connection refused")
-    return RetryCandidate(failures.unreachable(where, _reason(exc)), reason="cannot connect")
-
-
-def _causes(exc: BaseException) -> Iterator[BaseException]:
-    current: BaseException | None = exc
-    for _ in range(10):  # chains are short; the bound only guards against cycles
-        if current is None:
-            return
-        yield current
-        current = current.__cause__ or current.__context__
-
-
-def _reason(exc: BaseException) -> str:
-    # httpx's ReadError usually has an empty message (reliability-security.md §6.1).
-    text = errors.plain_text(str(exc), limit=120)
-    if text:
-        return text
-    return "connection reset" if isinstance(exc, httpx.ReadError) else type(exc).__name__
+    def _failure_while_reading(self, exc: Exception) -> Failure:
+        received = self.normaliser.received
+        if isinstance(exc, Expired):
+            return self._timeout(exc)
+        if isinstance(exc, LineTooLong | BodyTooBig):
+            return self._too_big(exc)
+        if isinstance(exc, httpx.DecodingError):
+            return failures.undecodable(self.where, received=received)
+        return failures.disconnected(self.where, received=received, reason=reason_of(exc))
 
 
 async def _drain(chunks: AsyncIterator[bytes]) -> None:

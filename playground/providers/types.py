@@ -130,7 +130,9 @@ class Retrying:
 
 @dataclass(frozen=True)
 class Finished:
-    # stop | length | stop_sequence | content_filter | tool_calls | other provider value
+    # stop | length | stop_sequence | content_filter | tool_calls | other provider value.
+    # content_filter also covers a refusal (chat `delta.refusal`, Responses refusal events,
+    # Anthropic stop_reason "refusal"): the refusal text arrives as TextDelta, as the answer.
     reason: str
 
 

@@ -23,6 +23,7 @@ from playground.providers.types import (
     UpstreamRequest,
     Usage,
 )
+from tests.providers.upstream import Reply
 
 PATHS = {"chat": "/chat/completions", "responses": "/responses", "messages": "/messages"}
 FAST = Limits(
@@ -138,3 +139,14 @@ class RecordingSleep:
     async def __call__(self, delay: float) -> None:
         self.delays.append(delay)
         await asyncio.sleep(0)
+
+
+def in_pieces(data: bytes, size: int = 61) -> list[bytes]:
+    """Odd-sized pieces, so frames, CRLFs and UTF-8 characters straddle chunk boundaries."""
+    return [data[i : i + size] for i in range(0, len(data), size)]
+
+
+async def replay(upstream, client: httpx.AsyncClient, dialect: str, data: bytes) -> Outcome:
+    """Serve `data` as an SSE body in odd-sized pieces and run a request of `dialect` on it."""
+    server = await upstream(Reply(body=in_pieces(data)))
+    return await run(client, make_request(server.url, dialect))

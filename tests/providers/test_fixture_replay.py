@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 
 from playground.providers.types import Finished, Usage
-from tests.providers.helpers import make_request, run
-from tests.providers.upstream import Reply
+from tests.providers.helpers import replay
 
 FIXTURES = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "protocols"
 
@@ -56,26 +55,12 @@ def fixture(name: str) -> bytes:
     return path.read_bytes()
 
 
-def in_pieces(data: bytes, size: int = 61) -> list[bytes]:
-    """Odd-sized pieces, so frames, CRLFs and UTF-8 characters straddle chunk boundaries."""
-    return [data[i : i + size] for i in range(0, len(data), size)]
-
-
-def sse_reply(data: bytes) -> Reply:
-    return Reply(body=in_pieces(data))
-
-
 def frame_jsonl(lines: list[str], *, with_event_names: bool, done: bool) -> bytes:
     frames = []
     for line in lines:
         event = f"event: {json.loads(line)['type']}\r\n" if with_event_names else ""
         frames.append(f"{event}data: {line}\r\n\r\n")
     return ("".join(frames) + ("data: [DONE]\r\n\r\n" if done else "")).encode()
-
-
-async def replay(upstream, client, dialect: str, data: bytes):
-    server = await upstream(sse_reply(data))
-    return await run(client, make_request(server.url, dialect))
 
 
 async def test_chat_openai_basic_usage_replays_text_and_usage_chunk(upstream, client):
