@@ -1,5 +1,6 @@
 """The gate directive: a stream pauses after N tokens until a test releases the gate."""
 
+import asyncio
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -7,12 +8,15 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
+from playground.providers.client import stream_events
+from playground.providers.types import Endpoint, Finished, Limits, Turn, UpstreamRequest, Usage
 from tests.simulator.helpers import (
     BODIES,
     DIALECTS,
     PATHS,
     streamed_tokens,
     terminal_seen,
+    tokens,
     unique,
 )
 
@@ -186,3 +190,24 @@ def test_bad_gate_routes_are_refused(simulator, method, path, status):
 def test_an_invalid_gate_name_in_a_directive_is_400(simulator):
     reply = simulator.post("chat", BODIES["chat"]("hi"), headers=directive("gate=../x"))
     assert reply.status_code == 400 and "gate name" in reply.json()["error"]["message"]
+
+
+async def test_the_playground_client_waits_at_a_gate_and_finishes_after_release(simulator):
+    name = gate_name()
+    endpoint = Endpoint(simulator.base_url, dialect="chat", path=PATHS["chat"], auth="none")
+    prompt = unique(f"Tell me about terns. [[sim gate={name} after=3 tps=0 ttft=0]]")
+    request = UpstreamRequest(endpoint, model="seed-2-0-mini", turns=(Turn("user", prompt),))
+    events = []
+
+    async def consume(http: httpx.AsyncClient) -> None:
+        async for event in stream_events(client=http, request=request, limits=Limits()):
+            events.append(event)
+
+    async with httpx.AsyncClient() as http:
+        consumer = asyncio.create_task(consume(http))
+        await asyncio.to_thread(simulator.wait_paused, name)
+        await asyncio.sleep(0.1)
+        assert tokens("".join(e.text for e in events)) == 3 and not consumer.done()
+        await asyncio.to_thread(simulator.release, name)
+        await asyncio.wait_for(consumer, 10)
+    assert isinstance(events[-1], Finished) and isinstance(events[-2], Usage)
