@@ -9,12 +9,41 @@ from __future__ import annotations
 import json
 import pprint
 import re
+from dataclasses import dataclass
+
+from django.utils.safestring import SafeString
+
+from .rendering import highlight_code
 
 _ENV = re.compile(r"\$([A-Z][A-Z0-9_]*)")
 
 
 def _env_names(text: str) -> list[str]:
     return sorted(set(_ENV.findall(text)))
+
+
+LANGUAGES = (
+    ("curl", "curl", "bash"),
+    ("python", "Python", "python"),
+    ("javascript", "JavaScript", "javascript"),
+)
+
+
+@dataclass(frozen=True)
+class Snippet:
+    name: str
+    label: str
+    text: str
+    html: SafeString  # Pygments-highlighted, escaped
+
+
+def highlighted_snippets(call: dict) -> list[Snippet]:
+    texts = snippets(call)
+    return [
+        Snippet(name=name, label=label, text=texts[name], html=highlight_code(texts[name], lexer))
+        for name, label, lexer in LANGUAGES
+        if name in texts
+    ]
 
 
 def snippets(call: dict) -> dict[str, str]:

@@ -1,173 +1,172 @@
-"""One thin websocket consumer per open page: validate, create runs, start one task per run, and
-forward the run's frames. Runs belong to the server; closing the socket never stops them."""
+"""One thin websocket consumer per open page: check the message, call services by name, join the
+run groups. Runs belong to the server; closing the socket never stops them."""
 
 from __future__ import annotations
 
-import json
-
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
-from channels.layers import InMemoryChannelLayer
 from django.core.exceptions import ObjectDoesNotExist
-from django.template.loader import render_to_string
 
-from . import services
-from .models import Run
+from .access import SessionAccess, access_for_owner, viewer_key_for
 from .runs import executor
-from .runs.fragments import final_frame
-from .runs.submit import run_regenerate, run_submit
-from .runs.upstream import simulator_base_from_scope, upstream_request_for
-from .selectors import owner_key_for, run_get_for, runs_active_in, session_get_for
+from .runs.frames import DELTA, FINAL, SNAPSHOT, errors_frame, session_group
+from .runs.launch import Launch, launch_regenerate, launch_send
+from .runs.persist import on_request_thread
+from .runs.upstream import simulator_base_from_scope
+from .selectors import run_get, runs_active_in
+from .ws_messages import BadMessage, parse
 
-MAX_MESSAGE_CHARS = 512 * 1024
 CLOSE_NOT_FOUND = 4404
+
+
+def _access_for_scope(scope) -> SessionAccess | None:
+    session = scope.get("session")
+    key = viewer_key_for(
+        user=scope.get("user"), session_key=session.session_key if session else None
+    )
+    try:
+        return access_for_owner(
+            viewer_key=key, session_id=scope["url_route"]["kwargs"]["session_id"]
+        )
+    except ObjectDoesNotExist:
+        return None
+
+
+def _active_run_ids(access: SessionAccess) -> list[str]:
+    return [str(run.id) for run in runs_active_in(session=access.session)]
 
 
 class PlaygroundConsumer(AsyncWebsocketConsumer):
     async def connect(self):
-        session = self.scope.get("session")
-        self.owner_key = owner_key_for(
-            user=self.scope.get("user"), session_key=session.session_key if session else None
-        )
+        self.access = await on_request_thread(_access_for_scope)(self.scope)
         self.watching: set[str] = set()
         self.waiting_snapshot: set[str] = set()
-        try:
-            self.playground = await database_sync_to_async(session_get_for)(
-                owner_key=self.owner_key, session_id=self.scope["url_route"]["kwargs"]["session_id"]
-            )
-        except ObjectDoesNotExist:
+        self.seen: dict[str, int] = {}
+        if self.access is None:
             await self.close(code=CLOSE_NOT_FOUND)
             return
         await self.accept()
-        active = await database_sync_to_async(runs_active_in)(session=self.playground)
-        await self.interrupt_orphans([str(run.id) for run in active])
-        for run in active:
-            await self.watch(str(run.id), resync=True)
+        await self.channel_layer.group_add(session_group(self.access.session_id), self.channel_name)
+        for run_id in await on_request_thread(_active_run_ids)(self.access):
+            await self.watch(run_id, resync=True)
+        # Runs whose worker is gone end now, and this socket already follows them.
+        await executor.runs_sweep(session_id=self.access.session_id)
+        executor.heartbeat_ensure()
 
     async def disconnect(self, code):
-        for run_id in self.watching:
-            await self.channel_layer.group_discard(executor.frames_group(run_id), self.channel_name)
+        if getattr(self, "access", None) is None:
+            return
+        await self.channel_layer.group_discard(
+            session_group(self.access.session_id), self.channel_name
+        )
+        for run_id in list(self.watching):
+            await executor.run_leave(channel=self.channel_name, run_id=run_id)
 
-    async def receive(self, text_data=None, bytes_data=None):
-        message = _parse(text_data)
-        if message is None:
-            await self.send_errors(["The page sent a message the server could not read. Reload."])
-            return
-        action = str(message.get("action", "send"))
-        handler = {
-            "send": self.on_send,
-            "stop": self.on_stop,
-            "regenerate": self.on_regenerate,
-        }.get(action)
+    async def dispatch(self, message):
+        """Channels closes stale database connections before every message, which is a hop to
+        the database thread for each frame; our database calls manage their connections."""
+        handler = getattr(self, message["type"].replace(".", "_"), None)
         if handler is None:
-            await self.send_errors([f"Unknown action {action[:40]!r}."])
-            return
+            raise ValueError(f"No handler for message type {message['type']}")
         await handler(message)
 
+    async def receive(self, text_data=None, bytes_data=None):
+        try:
+            message = parse(text_data)
+        except BadMessage as error:
+            await self.send_errors([str(error)])
+            return
+        await getattr(self, f"on_{message['action']}")(message)
+
     async def on_send(self, message: dict):
-        await self.start(run_submit, owner_key=self.owner_key, data=message)
+        launch = await on_request_thread(launch_send)(
+            access=self.access, data=message, simulator_base=self.simulator_base,
+            room=executor.capacity_left(),
+        )  # fmt: skip
+        await self.start(launch)
 
     async def on_regenerate(self, message: dict):
-        await self.start(run_regenerate, owner_key=self.owner_key, run_id=message.get("run"))
+        launch = await on_request_thread(launch_regenerate)(
+            access=self.access, run_id=message.get("run"), simulator_base=self.simulator_base,
+            room=executor.capacity_left(),
+        )  # fmt: skip
+        await self.start(launch)
 
-    async def start(self, submit, **arguments):
-        """Store the run, build its upstream request and the page fragment in one database
-        hop (each hop costs milliseconds of time-to-first-token), then start the task."""
-        base = simulator_base_from_scope(self.scope)
-        submission = await database_sync_to_async(_prepare)(submit, base, **arguments)
-        if submission.run is None:
-            await self.send_errors(submission.errors, submission=submission)
+    @property
+    def simulator_base(self) -> str:
+        return simulator_base_from_scope(self.scope)
+
+    async def start(self, launch: Launch):
+        if launch.accepted is None:
+            await self.send(text_data=launch.html)
             return
-        await self.watch(str(submission.run.id), resync=False)
-        executor.run_start(run=submission.run, model=submission.model, request=submission.request)
-        await self.send(text_data=submission.html)
+        for item in launch.accepted.runs:
+            await self.watch(str(item.run.id), resync=False)
+        executor.runs_start(accepted=launch.accepted)
+        await self.send(text_data=launch.html)
+        started = {
+            "type": "session.started",
+            "origin": self.channel_name,
+            "run_ids": [str(item.run.id) for item in launch.accepted.runs],
+            "html": launch.started[0],
+            "view_html": launch.started[1],
+        }
+        await self.channel_layer.group_send(session_group(self.access.session_id), started)
 
     async def on_stop(self, message: dict):
         try:
-            run = await database_sync_to_async(run_get_for)(
-                owner_key=self.owner_key, run_id=message.get("run")
-            )
+            run = await on_request_thread(run_get)(access=self.access, run_id=message.get("run"))
         except ObjectDoesNotExist:
             await self.send_errors(["That run does not exist."])
             return
-        await executor.run_stop(run_id=run.id)
+        if self.access.can_edit:
+            await executor.run_stop(run_id=run.id)
+
+    async def on_stop_all(self, message: dict):
+        if self.access.can_edit:
+            for run_id in await on_request_thread(_active_run_ids)(self.access):
+                await executor.run_stop(run_id=run_id)
 
     async def watch(self, run_id: str, *, resync: bool):
-        """Join the run's frames; a rejoining page first asks the task for a full snapshot."""
         self.watching.add(run_id)
-        await self.channel_layer.group_add(executor.frames_group(run_id), self.channel_name)
-        if not resync:
-            return
-        self.waiting_snapshot.add(run_id)
-        await self.channel_layer.group_send(
-            executor.control_group(run_id), {"type": "run.sync", "reply_to": self.channel_name}
-        )
-        run = await database_sync_to_async(Run.objects.get)(pk=run_id)
-        if not run.is_active:  # it ended while we were joining: show the stored result
-            await self.run_frame(
-                {
-                    "run_id": run_id,
-                    "seq": 0,
-                    "final": True,
-                    "html": await database_sync_to_async(final_frame)(run),
-                }
-            )
+        if resync:
+            self.waiting_snapshot.add(run_id)
+        await executor.run_join(channel=self.channel_name, run_id=run_id, resync=resync)
 
-    async def interrupt_orphans(self, run_ids: list[str]):
-        """With the in-memory layer there is one process: an active run without a task here
-        belongs to a process that died (a restart), so it will never finish by itself."""
-        if not isinstance(self.channel_layer, InMemoryChannelLayer):
+    async def session_started(self, event: dict):
+        """Runs started from another tab of this session: show them and follow them."""
+        if event["origin"] == self.channel_name:
             return
-        orphans = set(run_ids) - set(executor.runs_in_process())
-        if orphans:
-            await database_sync_to_async(services.runs_interrupt)(run_ids=orphans)
+        await self.send(text_data=event["html"] if self.access.can_edit else event["view_html"])
+        for run_id in event["run_ids"]:
+            await self.watch(run_id, resync=True)
 
     async def run_frame(self, event: dict):
-        run_id = event["run_id"]
-        if event.get("snapshot") or event.get("final"):
+        run_id, kind, seq = event["run_id"], event["kind"], event["seq"]
+        if run_id not in self.watching:
+            return
+        if kind == DELTA and not await self._in_order(run_id, seq):
+            return
+        if kind in (SNAPSHOT, FINAL):
             self.waiting_snapshot.discard(run_id)
-        elif run_id in self.waiting_snapshot:
-            return  # already contained in the snapshot on its way
-        await self.send(text_data=event["html"])
+        self.seen[run_id] = seq
+        html = event["html"] if self.access.can_edit else event.get("view_html", event["html"])
+        await self.send(text_data=html)
+        if kind == FINAL:
+            self.watching.discard(run_id)
+            self.seen.pop(run_id, None)
+            await executor.run_leave(channel=self.channel_name, run_id=run_id)
 
-    async def send_errors(self, errors: list[str], submission=None):
-        await self.send(
-            text_data=render_to_string(
-                "playground/page.html#composer_errors",
-                {"errors": errors, "oob": True, "submission": submission},
-            )
-        )
+    async def _in_order(self, run_id: str, seq: int) -> bool:
+        """A delta right after the last frame shown. After a gap (frames dropped because this
+        socket fell behind) the page gets a snapshot instead of showing holes."""
+        if run_id in self.waiting_snapshot:
+            return False
+        last = self.seen.get(run_id)
+        if last is None or seq == last + 1:
+            return True
+        self.waiting_snapshot.add(run_id)
+        await executor.snapshot_request(run_id=run_id, reply_to=self.channel_name)
+        return False
 
-
-def _parse(text: str | None) -> dict | None:
-    if not text or len(text) > MAX_MESSAGE_CHARS:
-        return None
-    try:
-        message = json.loads(text)
-    except ValueError:
-        return None
-    if not isinstance(message, dict):
-        return None
-    message.pop("HEADERS", None)
-    return message
-
-
-def _prepare(submit, simulator_base: str, **arguments):
-    submission = submit(**arguments)
-    if submission.run is not None:
-        submission.request = upstream_request_for(
-            run=submission.run,
-            model=submission.model,
-            thread=submission.thread,
-            files=submission.files,
-            simulator_base=simulator_base,
-        )
-        submission.html = _accepted_html(submission)
-    return submission
-
-
-def _accepted_html(submission) -> str:
-    context = {"run": submission.run, "pane": submission.pane, "rethread": submission.branched}
-    if submission.branched:
-        context["thread"] = [*submission.thread, submission.run]
-    return render_to_string("playground/page.html#run_accepted", context)
+    async def send_errors(self, errors: list[str]):
+        await self.send(text_data=errors_frame(errors))

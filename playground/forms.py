@@ -25,7 +25,7 @@ class StopField(forms.CharField):
     def validate(self, value: list[str]) -> None:
         if len(value) > MAX_STOP_SEQUENCES:
             raise forms.ValidationError(
-                f"stop takes at most {MAX_STOP_SEQUENCES} sequences, got {len(value)}."
+                f"Stop sequences: at most {MAX_STOP_SEQUENCES}, got {len(value)}."
             )
 
     def prepare_value(self, value: Any) -> str:
@@ -33,19 +33,19 @@ class StopField(forms.CharField):
 
 
 def _range_messages(param: ParamSpec, kind: str) -> dict[str, str]:
-    allowed = f"{param.name} must be {kind} from {param.range_text()}"
+    allowed = f"{param.title} must be {kind} from {param.range_text()}"
     return {
         "min_value": allowed + ".",
         "max_value": allowed + ".",
         "invalid": allowed + ".",
-        "required": f"{param.name} is required.",
+        "required": f"{param.title} is required.",
         "step_size": allowed + ".",
     }
 
 
 def param_field(param: ParamSpec) -> forms.Field:
     common = {
-        "label": param.name,
+        "label": param.title,
         "help_text": param.description,
         "required": False,
         "initial": param.fixed if param.is_fixed else param.default,
@@ -71,7 +71,9 @@ def param_field(param: ParamSpec) -> forms.Field:
     elif param.type == "choice":
         field = forms.ChoiceField(
             choices=[(c, c) for c in param.choices],
-            error_messages={"invalid_choice": f"{param.name} must be one of {param.range_text()}."},
+            error_messages={
+                "invalid_choice": f"{param.title} must be one of {param.range_text()}."
+            },
             **common,
         )
     else:
@@ -84,6 +86,10 @@ def param_field(param: ParamSpec) -> forms.Field:
         and param.type != "boolean"
     )
     field.disabled = param.is_fixed
+    if param.default is None and not param.is_fixed:
+        field.widget.attrs["placeholder"] = "not sent"
+    if param.type in ("integer", "number"):  # the browser checks the range as it is typed
+        field.widget.attrs.update(inputmode="decimal" if param.type == "number" else "numeric")
     field.spec = param
     return field
 
@@ -116,7 +122,12 @@ class ParamsForm(forms.Form):
 
     def values(self) -> dict[str, Any]:
         """Every editable value as the user sees it (stored with a run, shown on share pages)."""
-        return {n: v for n, v in self.cleaned_data.items() if not self.fields[n].disabled}
+        return self.cleaned_data_editable()
+
+    def cleaned_data_editable(self) -> dict[str, Any]:
+        """The editable values that are valid (all of them once the form is valid)."""
+        cleaned = getattr(self, "cleaned_data", {})
+        return {n: v for n, v in cleaned.items() if not self.fields[n].disabled}
 
 
 def params_initial(*, spec: ModelSpec, dialect: str, previous: dict[str, Any]) -> dict[str, Any]:
@@ -142,21 +153,17 @@ def model_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     return list(groups.items())
 
 
-class PromptForm(forms.Form):
+class PaneForm(forms.Form):
+    """A pane's model, dialect and system prompt (its parameters are a ParamsForm beside it)."""
+
     model = forms.ChoiceField(label="Model")
     dialect = forms.ChoiceField(label="API dialect", choices=list(DIALECT_LABELS.items()))
     system = forms.CharField(
         label="System prompt",
         required=False,
         max_length=MAX_SYSTEM_CHARS,
-        widget=forms.Textarea(attrs={"rows": 3}),
-    )
-    prompt = forms.CharField(
-        label="Prompt",
-        max_length=MAX_PROMPT_CHARS,
         strip=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        error_messages={"required": "Write a prompt first."},
+        widget=forms.Textarea(attrs={"rows": 3}),
     )
 
     def __init__(self, *args, **kwargs):
@@ -171,10 +178,24 @@ class PromptForm(forms.Form):
             if dialect not in model.dialects:
                 allowed = ", ".join(DIALECT_LABELS[d] for d in model.dialects)
                 self.add_error("dialect", f"{model.name} on this provider speaks {allowed}.")
-        if cleaned.get("prompt") is not None and not cleaned["prompt"].strip():
-            self.add_error("prompt", "Write a prompt first.")
         return cleaned
 
     @property
     def model_spec(self) -> ModelSpec:
         return get_catalog().model(self.cleaned_data["model"])
+
+
+class ComposerForm(forms.Form):
+    prompt = forms.CharField(
+        label="Prompt",
+        max_length=MAX_PROMPT_CHARS,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Write a prompt first."},
+    )
+
+    def clean_prompt(self):
+        prompt = self.cleaned_data["prompt"]
+        if not prompt.strip():
+            raise forms.ValidationError("Write a prompt first.")
+        return prompt

@@ -25,6 +25,21 @@ class PlaygroundSession(models.Model):
         return self.title or f"Session {self.id}"
 
 
+class Round(models.Model):
+    """One send from the composer: a run per pane (per repetition), all answering one prompt."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    session = models.ForeignKey(PlaygroundSession, on_delete=models.CASCADE, related_name="rounds")
+    prompt = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"Round {self.id}"
+
+
 class Pane(models.Model):
     session = models.ForeignKey(PlaygroundSession, on_delete=models.CASCADE, related_name="panes")
     position = models.PositiveSmallIntegerField(default=0)
@@ -35,12 +50,24 @@ class Pane(models.Model):
     head = models.ForeignKey(
         "Run", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # When the page last changed the settings (its clock, ms): a save that left the page
+    # earlier but arrives later (a debounced save racing the save on reload) changes nothing.
+    settings_seq = models.BigIntegerField(default=0)
 
     class Meta:
-        ordering = ["position"]
+        ordering = ["position", "id"]
 
     def __str__(self) -> str:
         return f"Pane {self.position} ({self.model_ref})"
+
+    @property
+    def dom_id(self) -> str:
+        """Prefix of every DOM id and form field of this pane, so one page can hold eight."""
+        return f"pane-{self.pk}"
+
+    @property
+    def prefix(self) -> str:
+        return f"p{self.pk}"
 
 
 class Attachment(models.Model):
@@ -74,6 +101,9 @@ class Run(models.Model):
     pane = models.ForeignKey(Pane, on_delete=models.CASCADE, related_name="runs")
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+    )
+    round = models.ForeignKey(
+        Round, null=True, blank=True, on_delete=models.SET_NULL, related_name="runs"
     )
     prompt = models.TextField()
     attachments = models.ManyToManyField(Attachment, blank=True, related_name="runs")
@@ -113,6 +143,9 @@ class Run(models.Model):
     ttft_ms = models.PositiveIntegerField(null=True, blank=True)
     duration_ms = models.PositiveIntegerField(null=True, blank=True)
     retries = models.PositiveSmallIntegerField(default=0)
+    # The worker streaming this run renews the lease; an active run whose lease ran out belongs
+    # to a worker that died, and any other worker marks it interrupted.
+    lease_until = models.DateTimeField(null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

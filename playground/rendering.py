@@ -103,3 +103,8 @@ def render_markdown(text: str) -> SafeString:
     if len(text) > MAX_MARKDOWN_CHARS:  # too big to parse quickly: show it as escaped text
         return mark_safe(f"<pre>{html.escape(text)}</pre>")  # noqa: S308 - escaped above
     return mark_safe(sanitize(_MARKDOWN.render(text)))  # noqa: S308 - nh3 output
+
+
+def highlight_code(code: str, language: str) -> SafeString:
+    """Code we generated (View code), highlighted; Pygments escapes it and nh3 checks it."""
+    return mark_safe(sanitize(highlight(code, get_lexer_by_name(language), _FORMATTER)))  # noqa: S308

@@ -1,60 +1,134 @@
-"""Reads. Every lookup is scoped by owner: another owner's object is simply not found (404)."""
+"""Reads. Everything inside a session is looked up through a SessionAccess, so another owner's
+pane, run or attachment is simply not found (a 404)."""
 
 from __future__ import annotations
 
-import hashlib
-import uuid
+from dataclasses import dataclass
+from decimal import Decimal
 
-from django.db.models import Prefetch
+from django.db.models import Count, Max, Prefetch, Sum
 
+from .access import SessionAccess, as_uuid
 from .models import Attachment, Pane, PlaygroundSession, Run
 
 
-def owner_key_for(*, user=None, session_key: str | None) -> str:
-    if user is not None and getattr(user, "is_authenticated", False):
-        return f"user:{user.pk}"
-    digest = hashlib.sha256((session_key or "").encode()).hexdigest()[:40]
-    return f"anon:{digest}"
+def session_latest_for(*, viewer_key: str) -> PlaygroundSession | None:
+    return PlaygroundSession.objects.filter(owner_key=viewer_key).first()
 
 
-def session_latest_for(*, owner_key: str) -> PlaygroundSession | None:
-    return PlaygroundSession.objects.filter(owner_key=owner_key).first()
-
-
-def session_get_for(*, owner_key: str, session_id) -> PlaygroundSession:
-    return PlaygroundSession.objects.get(owner_key=owner_key, id=_uuid(session_id))
-
-
-def pane_get_for(*, owner_key: str, pane_id) -> Pane:
-    return Pane.objects.select_related("session", "head").get(
-        session__owner_key=owner_key, id=int(pane_id)
+def sessions_for(*, viewer_key: str):
+    """The viewer's sessions, newest activity first, with their total cost and run count."""
+    return (
+        PlaygroundSession.objects.filter(owner_key=viewer_key)
+        .annotate(
+            total_cost=Sum("panes__runs__cost"),
+            run_count=Count("panes__runs"),
+            last_run_at=Max("panes__runs__created_at"),
+        )
+        .prefetch_related("panes")
+        .order_by("-updated_at")
     )
 
 
-def run_get_for(*, owner_key: str, run_id) -> Run:
-    return Run.objects.select_related("pane__session").get(
-        pane__session__owner_key=owner_key, id=_uuid(run_id)
-    )
+def panes_of(*, access: SessionAccess) -> list[Pane]:
+    return list(access.session.panes.select_related("head"))
 
 
-HEAVY_RUN_FIELDS = ("request", "params", "sent_params", "price_snapshot")
+def pane_get(*, access: SessionAccess, pane_id) -> Pane:
+    try:
+        number = int(pane_id)
+    except (TypeError, ValueError):
+        raise Pane.DoesNotExist(f"not a pane: {str(pane_id)[:40]!r}") from None
+    return Pane.objects.select_related("head").get(session=access.session, id=number)
 
 
-def run_thread(*, run: Run | None) -> list[Run]:
-    """The conversation that ends at `run`, oldest first: one query for the pane's runs (file
-    bytes left out) instead of one per turn."""
+def run_get(*, access: SessionAccess, run_id) -> Run:
+    try:
+        wanted = as_uuid(run_id)
+    except PlaygroundSession.DoesNotExist:
+        raise Run.DoesNotExist("not a run id") from None
+    return Run.objects.select_related("pane", "round").get(pane__session=access.session, id=wanted)
+
+
+HEAVY_RUN_FIELDS = ("request", "sent_params", "price_snapshot")
+
+
+def pane_runs(*, pane_id) -> dict:
+    """Every run of a pane by id (file bytes and recorded requests left out): one query for
+    the thread, its branches and their attachments."""
+    files = Prefetch("attachments", queryset=Attachment.objects.defer("data"))
+    runs = Run.objects.filter(pane_id=pane_id).defer(*HEAVY_RUN_FIELDS)
+    return {r.id: r for r in runs.prefetch_related(files)}
+
+
+def run_thread(*, run: Run | None, runs: dict | None = None) -> list[Run]:
+    """The conversation that ends at `run`, oldest first."""
     if run is None:
         return []
-    files = Prefetch("attachments", queryset=Attachment.objects.defer("data"))
-    # The recorded request holds the whole conversation: decoding it for every turn made each
-    # send quadratic in the thread's length. Nothing on a thread needs it.
-    runs = Run.objects.filter(pane_id=run.pane_id).defer(*HEAVY_RUN_FIELDS)
-    runs = {r.id: r for r in runs.prefetch_related(files)}
+    runs = pane_runs(pane_id=run.pane_id) if runs is None else runs
     thread, current = [], runs.get(run.id)
     while current is not None:
         thread.append(current)
         current = runs.get(current.parent_id)
     return thread[::-1]
+
+
+@dataclass(frozen=True)
+class Turn:
+    """A run as the pane shows it: where it sits among its siblings (the ‹ 2/3 › switcher)."""
+
+    run: Run
+    position: int  # 1-based among the runs with the same parent
+    siblings: tuple[Run, ...]
+
+    @property
+    def previous(self) -> Run | None:
+        return self.siblings[self.position - 2] if self.position > 1 else None
+
+    @property
+    def next(self) -> Run | None:
+        return self.siblings[self.position] if self.position < len(self.siblings) else None
+
+
+def pane_view(*, pane: Pane) -> tuple[list[Turn], list[Run]]:
+    """The turns on the shown branch, and the runs still streaming on branches not shown."""
+    runs = pane_runs(pane_id=pane.pk)
+    children: dict = {}
+    for run in sorted(runs.values(), key=lambda r: r.created_at):
+        children.setdefault(run.parent_id, []).append(run)
+    thread = run_thread(run=pane.head, runs=runs) if pane.head_id else []
+    turns = [_turn(run, children[run.parent_id]) for run in thread]
+    shown = {run.id for run in thread}
+    hidden = [r for r in runs.values() if r.is_active and r.id not in shown]
+    return turns, hidden
+
+
+def _turn(run: Run, siblings: list[Run]) -> Turn:
+    return Turn(run=run, position=siblings.index(run) + 1, siblings=tuple(siblings))
+
+
+def run_turn(*, run: Run) -> Turn:
+    """Where a single run sits among its siblings (for a frame that redraws one run)."""
+    siblings = list(
+        Run.objects.filter(pane_id=run.pane_id, parent_id=run.parent_id)
+        .only("id", "created_at")
+        .order_by("created_at")
+    )
+    position = next(i for i, r in enumerate(siblings, start=1) if r.id == run.id)
+    return Turn(run=run, position=position, siblings=tuple(siblings))
+
+
+def branch_leaf(*, run: Run) -> Run:
+    """The newest run at the end of the branch that starts at `run` (what to show after
+    switching to it)."""
+    runs = pane_runs(pane_id=run.pane_id)
+    children: dict = {}
+    for other in runs.values():
+        children.setdefault(other.parent_id, []).append(other)
+    current = runs[run.id]
+    while children.get(current.id):
+        current = max(children[current.id], key=lambda r: r.created_at)
+    return current
 
 
 def attachment_data(*, ids) -> dict:
@@ -65,20 +139,26 @@ def attachment_data(*, ids) -> dict:
     return dict(Attachment.objects.filter(id__in=ids).values_list("id", "data"))
 
 
-def attachments_get_for(*, owner_key: str, ids) -> list[Attachment]:
-    wanted = [_uuid(i) for i in ids]
-    found = {a.id: a for a in Attachment.objects.filter(owner_key=owner_key, id__in=wanted)}
-    if len(found) != len(set(wanted)):
+def attachments_get_for(*, viewer_key: str, ids) -> list[Attachment]:
+    """The viewer's own uploads, each once, in the order given."""
+    wanted = list(dict.fromkeys(as_uuid(i) for i in ids))
+    found = {
+        a.id: a
+        for a in Attachment.objects.defer("data").filter(owner_key=viewer_key, id__in=wanted)
+    }
+    if len(found) != len(wanted):
         raise Attachment.DoesNotExist("attachment not found")
     return [found[i] for i in wanted]
+
+
+def attachment_get_for(*, viewer_key: str, attachment_id) -> Attachment:
+    return Attachment.objects.get(owner_key=viewer_key, id=as_uuid(attachment_id))
 
 
 def runs_active_in(*, session: PlaygroundSession) -> list[Run]:
     return list(Run.objects.filter(pane__session=session, status__in=Run.ACTIVE))
 
 
-def _uuid(value) -> uuid.UUID:
-    try:
-        return uuid.UUID(str(value))
-    except ValueError:
-        raise Run.DoesNotExist(f"not an id: {value!r}") from None
+def session_cost(*, session: PlaygroundSession) -> Decimal:
+    total = Run.objects.filter(pane__session=session).aggregate(total=Sum("cost"))["total"]
+    return total or Decimal(0)

@@ -10,9 +10,16 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from .access import SessionAccess
 from .catalog import ModelSpec, get_catalog
-from .models import Attachment, Pane, PlaygroundSession, Run
-from .pricing import Cost, PriceSnapshot
+from .models import Attachment, Pane, PlaygroundSession, Round, Run
+from .pane_settings import PaneSettings, PaneSettingsForm
+from .pricing import PriceSnapshot
+from .runs.records import lease_deadline
+from .selectors import branch_leaf
+from .simulator.directive import strip_directives
+
+TITLE_CHARS = 80
 
 ACCEPTED_MIME_PREFIXES = {
     "image": ("image/",),
@@ -31,14 +38,68 @@ def session_create(*, owner_key: str, model: ModelSpec | None = None) -> Playgro
     return session
 
 
-def pane_configure(*, pane: Pane, model_ref: str, dialect: str, system: str, params: dict) -> Pane:
-    """Remember the panel as last sent (a write only when something changed)."""
-    wanted = {"model_ref": model_ref, "dialect": dialect, "system": system, "params": params}
+def session_rename(*, access: SessionAccess, title: str) -> PlaygroundSession:
+    session = access.session
+    session.title = " ".join(title.split())[:TITLE_CHARS]
+    session.save(update_fields=["title", "updated_at"])
+    return session
+
+
+def session_delete(*, access: SessionAccess) -> None:
+    access.session.delete()
+
+
+def title_from_prompt(prompt: str) -> str:
+    """The first words of the first prompt, without simulator directives."""
+    words = " ".join(strip_directives(prompt).split())
+    return words if len(words) <= TITLE_CHARS else words[: TITLE_CHARS - 1].rstrip() + "…"
+
+
+def pane_configure(*, pane: Pane, settings: PaneSettings, seq: int = 0) -> Pane:
+    """Remember the panel as sent (a write only when something changed)."""
+    wanted = {
+        "model_ref": settings.model.ref,
+        "dialect": settings.dialect,
+        "system": settings.system,
+        "params": settings.values,
+    }
+    return _pane_update(pane, wanted, seq=seq)
+
+
+def pane_settings_save(*, pane: Pane, form: PaneSettingsForm) -> Pane:
+    """Autosave as the user edits: every valid value is kept, an invalid one keeps its last
+    good value (the form shows the error beside the field). A save older than the last one
+    applied changes nothing."""
+    if form.seq and form.seq < pane.settings_seq:
+        return pane
+    form.is_valid()
+    head = form.head.cleaned_data
+    wanted = {"params": pane.params | form.params.cleaned_data_editable()}
+    if "model" in head and "dialect" in head:
+        wanted |= {"model_ref": head["model"], "dialect": head["dialect"]}
+        if head["model"] != pane.model_ref:
+            wanted["params"] = form.params.cleaned_data_editable()
+    if "system" in head:
+        wanted["system"] = head["system"]
+    return _pane_update(pane, wanted, seq=form.seq)
+
+
+def _pane_update(pane: Pane, wanted: dict, *, seq: int = 0) -> Pane:
+    if seq > pane.settings_seq:
+        wanted["settings_seq"] = seq
     changed = [name for name, value in wanted.items() if getattr(pane, name) != value]
     for name in changed:
         setattr(pane, name, wanted[name])
     if changed:
         pane.save(update_fields=changed)
+        PlaygroundSession.objects.filter(pk=pane.session_id).update(updated_at=timezone.now())
+    return pane
+
+
+def pane_branch_select(*, pane: Pane, run: Run) -> Pane:
+    """Show the branch through `run`: the pane's head becomes the newest run at its end."""
+    pane.head = branch_leaf(run=run)
+    pane.save(update_fields=["head"])
     return pane
 
 
@@ -80,72 +141,50 @@ def attachment_create(
     )
 
 
+def round_create(*, session: PlaygroundSession, prompt: str) -> Round:
+    return Round.objects.create(session=session, prompt=prompt)
+
+
 def run_create(
     *,
     pane: Pane,
-    model: ModelSpec,
-    dialect: str,
-    system: str,
+    round: Round,
+    settings: PaneSettings,
     prompt: str,
-    params: dict,
-    sent_params: dict,
     parent: Run | None,
     attachments: list[Attachment],
     estimated_input_tokens: int,
 ) -> Run:
+    """Store the run as streaming (its task starts right after) and show it in its pane."""
     with transaction.atomic():
         run = Run.objects.create(
             pane=pane,
+            round=round,
             parent=parent,
             prompt=prompt,
-            provider_id=model.provider,
-            model_id=model.id,
-            model_name=model.name,
-            dialect=dialect,
-            system=system,
-            params=params,
-            sent_params=sent_params,
+            provider_id=settings.model.provider,
+            model_id=settings.model.id,
+            model_name=settings.model.name,
+            dialect=settings.dialect,
+            system=settings.system,
+            params=settings.values,
+            sent_params=settings.sent,
             estimated_input_tokens=estimated_input_tokens,
+            lease_until=lease_deadline(),
         )
         if attachments:
             run.attachments.set(attachments)
         pane.head = run
         pane.save(update_fields=["head"])
-        touched = {"updated_at": timezone.now()}  # the index page opens the latest session
-        if not pane.session.title:
-            touched["title"] = prompt[:80]
-        PlaygroundSession.objects.filter(pk=pane.session_id).update(**touched)
+        _session_touch(pane.session, prompt=prompt)
     return run
 
 
-def run_checkpoint(*, run_id, text: str, reasoning: str) -> None:
-    """Keep what has arrived so far, so a crash or a reload loses at most a second."""
-    Run.objects.filter(pk=run_id, status=Run.Status.STREAMING).update(
-        text=text, reasoning=reasoning, updated_at=timezone.now()
-    )
-
-
-def run_finish(*, run_id, fields: dict, cost: Cost | None) -> Run:
-    if cost is not None:
-        fields |= {
-            "cost": cost.total,
-            "cost_estimated": cost.estimated,
-            "reported_cost": cost.reported,
-            "price_snapshot": cost.snapshot.as_json(),
-        }
-    Run.objects.filter(pk=run_id).update(**fields)
-    return Run.objects.select_related("pane__session").get(pk=run_id)
-
-
-def runs_interrupt(*, run_ids) -> int:
-    """Runs left 'streaming' by a process that is gone: mark them interrupted, keep their text."""
-    return Run.objects.filter(pk__in=run_ids, status__in=Run.ACTIVE).update(
-        status=Run.Status.INTERRUPTED,
-        error_kind="interrupted",
-        updated_at=timezone.now(),
-        error_message="The server restarted while this run was streaming. The text received "
-        "before that is kept; retry to run it again.",
-    )
+def _session_touch(session: PlaygroundSession, *, prompt: str) -> None:
+    touched = {"updated_at": timezone.now()}  # `/` reopens the session used last
+    if not session.title:
+        touched["title"] = session.title = title_from_prompt(prompt)
+    PlaygroundSession.objects.filter(pk=session.pk).update(**touched)
 
 
 def snapshot_of(run: Run) -> PriceSnapshot | None:

@@ -5,6 +5,7 @@ all; every knob below can be set from the environment for a real deployment.
 """
 
 import os
+import tempfile
 from pathlib import Path
 
 import dj_database_url
@@ -94,6 +95,12 @@ else:
             "OPTIONS": _sqlite_options,
             # Reopening the file and rerunning the PRAGMAs on every database hop cost ~5 ms a run.
             "CONN_MAX_AGE": 600,
+            # Tests use a file too (one per process, so parallel suites never share it): runs are
+            # written from their own threads, and SQLite's shared-cache memory database answers
+            # concurrent writers with "table is locked" instead of waiting like a file does.
+            "TEST": {
+                "NAME": str(Path(tempfile.gettempdir()) / f"playground-test-{os.getpid()}.db")
+            },
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -161,6 +168,20 @@ PLAYGROUND_SIMULATOR_TOKENS_PER_SECOND = env_float("PLAYGROUND_SIMULATOR_TOKENS_
 PLAYGROUND_SIMULATOR_TTFT = env_float("PLAYGROUND_SIMULATOR_TTFT", 0.3)
 # Frames per second the server pushes to a browser per run (deltas are coalesced in between).
 PLAYGROUND_FRAMES_PER_SECOND = env_float("PLAYGROUND_FRAMES_PER_SECOND", 25)
+# How often the live metrics (tokens, cost, tokens/s) ride along with those frames.
+PLAYGROUND_METRICS_PER_SECOND = env_float("PLAYGROUND_METRICS_PER_SECOND", 4)
+# Runs one worker process streams at once; a send over the cap is answered "busy, retry".
+PLAYGROUND_MAX_ACTIVE_RUNS = int(os.environ.get("PLAYGROUND_MAX_ACTIVE_RUNS", 400))
+# A streaming run's worker renews its lease every third of this; another worker marks a run whose
+# lease ran out (its worker died) interrupted, so a crash shows within a few seconds.
+PLAYGROUND_RUN_LEASE_SECONDS = env_float("PLAYGROUND_RUN_LEASE_SECONDS", 6)
+# Threads writing streaming runs (checkpoints, results, leases), apart from the request thread.
+PLAYGROUND_RUN_DB_THREADS = int(os.environ.get("PLAYGROUND_RUN_DB_THREADS", 2))
+# One worker process (the embedded profile): at its start no run can still be streaming, so
+# runs left "streaming" by the previous process are interrupted at once, not after their lease.
+PLAYGROUND_SINGLE_WORKER = not os.environ.get("REDIS_URL")
+# Panes per session (compare mode).
+PLAYGROUND_MAX_PANES = int(os.environ.get("PLAYGROUND_MAX_PANES", 8))
 # Attachment limits in bytes, per kind.
 PLAYGROUND_MAX_ATTACHMENT_BYTES = {
     "image": 10 * 1024 * 1024,

@@ -66,3 +66,25 @@ def count_attachment_tokens(
 
 def count_message_tokens(text: str) -> int:
     return MESSAGE_OVERHEAD + count_text_tokens(text)
+
+
+_TRAILING_WORD = re.compile(r"[A-Za-z0-9]+$")
+
+
+class TokenCounter:
+    """count_text_tokens over text that arrives in pieces, in O(piece) per piece: a word cut
+    between two pieces is held back until it ends, so the total equals counting the whole."""
+
+    def __init__(self) -> None:
+        self._counted = 0
+        self._tail = ""
+
+    def add(self, text: str) -> None:
+        text = self._tail + text
+        match = _TRAILING_WORD.search(text)
+        self._tail = match.group(0) if match else ""
+        self._counted += count_text_tokens(text[: match.start()] if match else text)
+
+    @property
+    def total(self) -> int:
+        return self._counted + (count_text_tokens(self._tail) if self._tail else 0)

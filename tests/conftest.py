@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from tests.live import LiveApp
@@ -22,3 +24,13 @@ def pytest_collection_modifyitems(config, items):
     """Browser tests last: sync Playwright keeps an event loop running in this thread for as
     long as the browser is open, and async tests cannot start their own loop meanwhile."""
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """The SQLite test database is a file per process (see settings); leave no trace of it."""
+    from django.conf import settings
+
+    name = settings.DATABASES["default"].get("TEST", {}).get("NAME")
+    if name and settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{name}{suffix}").unlink(missing_ok=True)

@@ -73,6 +73,7 @@ def pricing_as_json(pricing: Pricing) -> dict[str, Any]:
 def param_as_json(param: ParamSpec) -> dict[str, Any]:
     return {
         "name": param.name,
+        "label": param.title,
         "type": param.type,
         "default": param.default,
         "min": param.min,

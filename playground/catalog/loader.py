@@ -192,6 +192,7 @@ def parse_param(entry: _Entry) -> ParamSpec:
         requires=entry.get("requires", str, None),
         fixed=entry.data.get("fixed"),
         fixed_reason=entry.get("fixed_reason", str, ""),
+        label=entry.get("label", str, ""),
     )
     _check_param(entry, param)
     return param

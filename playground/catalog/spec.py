@@ -78,14 +78,15 @@ class ParamSpec:
     requires: str | None = None
     fixed: Any = None
     fixed_reason: str = ""
+    label: str = ""  # what people read; the API name is shown beside it in small type
 
     @property
     def is_fixed(self) -> bool:
         return self.fixed is not None
 
     @property
-    def label(self) -> str:
-        return self.name
+    def title(self) -> str:
+        return self.label or self.name.replace("_", " ").capitalize()
 
     def range_text(self) -> str:
         if self.choices:

@@ -1,7 +1,10 @@
-"""The run task: stream from upstream, push coalesced frames to the run's group, save the result.
+"""Server-owned run tasks: stream from the provider, push coalesced frames to the run's group,
+checkpoint by wall clock, and store the result. A task belongs to the worker, not to the socket
+that started it; viewers on any worker follow it through its group.
 
-Groups: `run.<id>` carries frames to every viewer of the run; `runctl.<id>` carries control
-messages (stop, sync) to whichever process owns the task, so another tab or worker can reach it.
+Each worker renews the lease of the runs it streams; a run whose lease ran out belongs to a
+worker that died, and the heartbeat of any worker marks it interrupted (with its partial text
+and the cost of what arrived) and tells its viewers.
 """
 
 from __future__ import annotations
@@ -9,79 +12,123 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from dataclasses import dataclass
 
-from asgiref.sync import sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from playground import services
 from playground.catalog import ModelSpec
 from playground.models import Run
-from playground.providers.types import (
-    Failure,
-    ReasoningDelta,
-    Retrying,
-    TextDelta,
-    UpstreamRequest,
-)
+from playground.providers.types import Failure, ReasoningDelta, Retrying, TextDelta
 
-from . import fragments
+from . import records
+from .broadcast import Broadcaster
+from .frames import (
+    FINAL,
+    SNAPSHOT,
+    control_group,
+    frame_event,
+    frames_group,
+    run_frames,
+    snapshot_frame,
+)
+from .persist import on_run_thread
 from .state import RunState
+from .submit import Accepted, AcceptedRun
 from .upstream import http_client, limits_from_settings
 from .wire import recorded_call, stream
 
 log = logging.getLogger(__name__)
 CHECKPOINT_SECONDS = 1.0
-_tasks: dict[str, asyncio.Task] = {}
 
 
-def frames_group(run_id) -> str:
-    return f"run.{run_id}"
+@dataclass
+class LiveRun:
+    state: RunState
+    task: asyncio.Task
+    checkpointing: bool = False
 
 
-def control_group(run_id) -> str:
-    return f"runctl.{run_id}"
+_live: dict[str, LiveRun] = {}
+_heartbeat: asyncio.Task | None = None
+_started_clean = False  # the first sweep of this process has run
 
 
-def run_start(*, run: Run, model: ModelSpec, request: UpstreamRequest) -> asyncio.Task:
-    """Start the run's task; the request was built on a database thread beforehand."""
+def runs_in_process() -> list[str]:
+    return list(_live)
+
+
+def capacity_left() -> int:
+    return settings.PLAYGROUND_MAX_ACTIVE_RUNS - len(_live)
+
+
+def runs_start(*, accepted: Accepted) -> None:
+    for item in accepted.runs:
+        run_start(item=item)
+    heartbeat_ensure()
+
+
+def run_start(*, item: AcceptedRun) -> asyncio.Task:
+    run = item.run
     state = RunState(
-        run_id=str(run.id), model=model, estimated_input_tokens=run.estimated_input_tokens or 0
+        run_id=str(run.id), model=item.model, estimated_input_tokens=run.estimated_input_tokens or 0
     )
-    task = asyncio.create_task(_run_task(state=state, request=request, model=model))
-    _tasks[state.run_id] = task
-    task.add_done_callback(lambda _: _tasks.pop(state.run_id, None))
+    task = asyncio.create_task(_run_task(state=state, request=item.request, model=item.model))
+    _live[state.run_id] = LiveRun(state=state, task=task)
+    task.add_done_callback(lambda _: _live.pop(state.run_id, None))
     return task
 
 
 async def run_stop(*, run_id) -> None:
-    task = _tasks.get(str(run_id))
-    if task is not None:
-        task.cancel()
+    live = _live.get(str(run_id))
+    if live is not None:
+        live.task.cancel()
         return
     await get_channel_layer().group_send(control_group(run_id), {"type": "run.stop"})
 
 
-def runs_in_process() -> list[str]:
-    return list(_tasks)
+async def run_join(*, channel: str, run_id: str, resync: bool) -> None:
+    """Follow a run's frames; a (re)joining page first gets a snapshot of what it missed."""
+    layer = get_channel_layer()
+    await layer.group_add(frames_group(run_id), channel)
+    if resync:
+        await snapshot_request(run_id=run_id, reply_to=channel)
+
+
+async def run_leave(*, channel: str, run_id: str) -> None:
+    await get_channel_layer().group_discard(frames_group(run_id), channel)
+
+
+async def snapshot_request(*, run_id: str, reply_to: str) -> None:
+    live = _live.get(run_id)
+    if live is None:  # streamed by another worker (or already over): ask whoever has it
+        message = {"type": "run.sync", "reply_to": reply_to}
+        await get_channel_layer().group_send(control_group(run_id), message)
+        return
+    await _send_snapshot(live.state, reply_to)
+
+
+async def _send_snapshot(state: RunState, reply_to: str) -> None:
+    html = snapshot_frame(state)
+    event = frame_event(run_id=state.run_id, seq=state.seq, kind=SNAPSHOT, html=html)
+    await get_channel_layer().send(reply_to, event)
 
 
 async def _run_task(*, state: RunState, request, model: ModelSpec) -> None:
     layer = get_channel_layer()
     broadcaster = Broadcaster(state=state, layer=layer)
-    control = asyncio.create_task(
-        _listen_for_control(state=state, layer=layer, owner=asyncio.current_task())
-    )
+    owner = asyncio.current_task()
+    control = asyncio.create_task(_listen_for_control(state=state, layer=layer, owner=owner))
     try:
         await _consume(state=state, request=request, broadcaster=broadcaster)
     except asyncio.CancelledError:
-        state.stopped = True  # Stop pressed, or the server is shutting down
+        state.stopped = True  # Stop pressed, or the worker is draining (then: interrupted)
     except Exception:  # a bug of ours must still end the run visibly and keep its text
         log.exception("run %s failed unexpectedly", state.run_id)
         state.failure = Failure(
             kind="stream_error",
-            message="The playground hit an internal "
-            "error while streaming. The text so far is kept; retry the run.",
+            message="The playground hit an internal error while streaming. The text so far "
+            "is kept; retry the run.",
         )
     finally:
         control.cancel()
@@ -93,32 +140,50 @@ async def _consume(*, state: RunState, request, broadcaster: Broadcaster) -> Non
     last_checkpoint = time.monotonic()
     async for event in stream(client=http_client(), request=request, limits=limits_from_settings()):
         state.apply(event)
-        if isinstance(event, TextDelta | ReasoningDelta | Retrying):
+        if isinstance(event, TextDelta | ReasoningDelta):
             broadcaster.wake()
-        if time.monotonic() - last_checkpoint > CHECKPOINT_SECONDS:
+        elif isinstance(event, Retrying):
+            broadcaster.wake(metrics=True)
+        if time.monotonic() - last_checkpoint >= CHECKPOINT_SECONDS:
             last_checkpoint = time.monotonic()
-            await sync_to_async(services.run_checkpoint)(
+            _checkpoint(state)
+
+
+def _checkpoint(state: RunState) -> None:
+    """Store the text so far in the background: never awaited by the stream, never queued
+    behind an earlier checkpoint of the same run (that one is skipped instead)."""
+    live = _live.get(state.run_id)
+    if live is None or live.checkpointing:
+        return
+    live.checkpointing = True
+
+    async def write() -> None:
+        try:
+            await on_run_thread(records.run_checkpoint)(
                 run_id=state.run_id, text=state.full_text, reasoning=state.full_reasoning
             )
+        finally:
+            live.checkpointing = False
+
+    asyncio.create_task(write())
+
+
+def _finish_and_render(*, run_id: str, fields: dict, cost) -> tuple[str, str]:
+    run = records.run_finish(run_id=run_id, fields=fields, cost=cost)
+    return run_frames(run)
 
 
 async def _finish(*, state: RunState, request, model: ModelSpec, layer) -> None:
     state.ended_at = state.ended_at or time.monotonic()
     fields = state.final_fields() | {"request": recorded_call(request=request, model=model)}
-    run = await asyncio.shield(
-        sync_to_async(services.run_finish)(run_id=state.run_id, fields=fields, cost=state.cost())
+    finishing = on_run_thread(_finish_and_render)(
+        run_id=state.run_id, fields=fields, cost=state.cost()
     )
-    html = await sync_to_async(fragments.final_frame)(run)
-    await layer.group_send(
-        frames_group(state.run_id),
-        {
-            "type": "run.frame",
-            "run_id": state.run_id,
-            "seq": state.seq + 1,
-            "html": html,
-            "final": True,
-        },
+    html, view_html = await asyncio.shield(finishing)
+    event = frame_event(
+        run_id=state.run_id, seq=state.seq + 1, kind=FINAL, html=html, view_html=view_html
     )
+    await layer.group_send(frames_group(state.run_id), event)
 
 
 async def _listen_for_control(*, state: RunState, layer, owner: asyncio.Task) -> None:
@@ -130,49 +195,59 @@ async def _listen_for_control(*, state: RunState, layer, owner: asyncio.Task) ->
             if message["type"] == "run.stop":
                 owner.cancel()
             elif message["type"] == "run.sync":
-                await layer.send(
-                    message["reply_to"],
-                    {
-                        "type": "run.frame",
-                        "run_id": state.run_id,
-                        "seq": state.seq,
-                        "html": fragments.snapshot_frame(state),
-                        "snapshot": True,
-                    },
-                )
+                await _send_snapshot(state, message["reply_to"])
     finally:
         await layer.group_discard(control_group(state.run_id), channel)
 
 
-class Broadcaster:
-    """Coalesces deltas: the first goes out at once, then at most one frame per interval."""
+# --- Leases: this worker's runs stay claimed; runs of a dead worker are interrupted -------------
 
-    def __init__(self, *, state: RunState, layer):
-        self.state, self.layer = state, layer
-        self.interval = 1.0 / settings.PLAYGROUND_FRAMES_PER_SECOND
-        self.ready = asyncio.Event()
-        self.loop = asyncio.create_task(self._flush_loop())
 
-    def wake(self) -> None:
-        self.ready.set()
+def heartbeat_ensure() -> None:
+    global _heartbeat
+    if _heartbeat is None or _heartbeat.done():
+        _heartbeat = asyncio.create_task(_beat())
 
-    async def _flush_loop(self) -> None:
-        while True:
-            await self.ready.wait()
-            self.ready.clear()
-            await self.flush()
-            await asyncio.sleep(self.interval)
 
-    async def flush(self) -> None:
-        text, reasoning = self.state.take_pending()
-        self.state.seq += 1
-        html = fragments.delta_frame(self.state, text=text, reasoning=reasoning)
-        await self.layer.group_send(
-            frames_group(self.state.run_id),
-            {"type": "run.frame", "run_id": self.state.run_id, "seq": self.state.seq, "html": html},
-        )
+async def _beat() -> None:
+    period = settings.PLAYGROUND_RUN_LEASE_SECONDS / 3
+    while True:
+        await asyncio.sleep(period)
+        try:
+            await on_run_thread(records.runs_lease_renew)(run_ids=list(_live))
+            await runs_sweep()
+        except Exception:  # the database may be restarting: try again next beat
+            log.exception("run lease heartbeat failed")
 
-    async def close(self) -> None:
-        self.loop.cancel()
-        if self.state.pending_text or self.state.pending_reasoning:
-            await self.flush()
+
+async def runs_sweep(*, session_id=None) -> list[str]:
+    """Interrupt active runs whose lease ran out, and show it to whoever watches them. The
+    first sweep of a single-worker install takes every active run: none can be streaming."""
+    global _started_clean
+    everything = settings.PLAYGROUND_SINGLE_WORKER and not _started_clean
+    ended = await on_run_thread(_sweep_and_render)(
+        session_id=None if everything else session_id, keep=set(_live), everything=everything
+    )
+    _started_clean = True
+    layer = get_channel_layer()
+    for run_id, (html, view_html) in ended.items():
+        event = frame_event(run_id=run_id, seq=1 << 30, kind=FINAL, html=html, view_html=view_html)
+        await layer.group_send(frames_group(run_id), event)
+    return list(ended)
+
+
+def runs_sweep_here(*, session_id) -> None:
+    """The same sweep from a page view (a database thread), so a reload right after a crash or
+    restart shows the run interrupted rather than streaming."""
+    global _started_clean
+    everything = settings.PLAYGROUND_SINGLE_WORKER and not _started_clean
+    records.runs_interrupt_expired(
+        session_id=None if everything else session_id, keep=set(_live), everything=everything
+    )
+    _started_clean = True
+
+
+def _sweep_and_render(*, session_id, keep: set[str], everything: bool) -> dict[str, tuple]:
+    ended = records.runs_interrupt_expired(session_id=session_id, keep=keep, everything=everything)
+    runs = Run.objects.select_related("pane").filter(pk__in=ended)
+    return {str(run.id): run_frames(run) for run in runs}

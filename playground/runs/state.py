@@ -1,4 +1,9 @@
-"""What a run has received so far, its live metrics, and the fields stored when it ends."""
+"""What a run has received so far, its live metrics, and the fields stored when it ends.
+
+Everything per delta is O(delta): text pieces are appended, tokens are counted as they arrive
+(TokenCounter), and the full text is joined only for a checkpoint (at most once a second), a
+snapshot for a rejoining viewer, and the end.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +21,7 @@ from playground.providers.types import (
     TextDelta,
     Usage,
 )
-from playground.tokens import count_text_tokens
+from playground.tokens import TokenCounter
 
 
 @dataclass
@@ -29,6 +34,8 @@ class RunState:
     reasoning: list[str] = field(default_factory=list)
     pending_text: list[str] = field(default_factory=list)
     pending_reasoning: list[str] = field(default_factory=list)
+    text_tokens: TokenCounter = field(default_factory=TokenCounter)
+    reasoning_tokens: TokenCounter = field(default_factory=TokenCounter)
     first_token_at: float | None = None
     ended_at: float | None = None
     usage: Usage | None = None
@@ -37,16 +44,12 @@ class RunState:
     retrying: Retrying | None = None
     retries: int = 0
     stopped: bool = False
+    interrupted: bool = False  # the worker is shutting down: the run did not end by itself
     seq: int = 0  # frames sent so far; lets a rejoining viewer skip what a snapshot holds
 
     def apply(self, event: Event) -> None:
         if isinstance(event, TextDelta | ReasoningDelta) and event.text:
-            if self.first_token_at is None:
-                self.first_token_at = time.monotonic()
-            self.retrying = None
-            is_text = isinstance(event, TextDelta)
-            (self.text if is_text else self.reasoning).append(event.text)
-            (self.pending_text if is_text else self.pending_reasoning).append(event.text)
+            self._arrived(event.text, is_text=isinstance(event, TextDelta))
         elif isinstance(event, Usage):
             self.usage = event
         elif isinstance(event, Finished):
@@ -55,6 +58,18 @@ class RunState:
             self.failure = event
         elif isinstance(event, Retrying):
             self.retrying, self.retries = event, self.retries + 1
+
+    def _arrived(self, piece: str, *, is_text: bool) -> None:
+        if self.first_token_at is None:
+            self.first_token_at = time.monotonic()
+        self.retrying = None
+        (self.text if is_text else self.reasoning).append(piece)
+        (self.pending_text if is_text else self.pending_reasoning).append(piece)
+        (self.text_tokens if is_text else self.reasoning_tokens).add(piece)
+
+    @property
+    def has_pending(self) -> bool:
+        return bool(self.pending_text or self.pending_reasoning)
 
     def take_pending(self) -> tuple[str, str]:
         text, reasoning = "".join(self.pending_text), "".join(self.pending_reasoning)
@@ -72,10 +87,9 @@ class RunState:
 
     def sent_so_far(self) -> tuple[str, str]:
         """Text and reasoning already broadcast (a snapshot must not repeat pending deltas)."""
-        text, reasoning = self.full_text, self.full_reasoning
-        unsent_text = sum(len(p) for p in self.pending_text)
-        unsent_reasoning = sum(len(p) for p in self.pending_reasoning)
-        return text[: len(text) - unsent_text], reasoning[: len(reasoning) - unsent_reasoning]
+        sent_text = self.text[: len(self.text) - len(self.pending_text)]
+        sent_reasoning = self.reasoning[: len(self.reasoning) - len(self.pending_reasoning)]
+        return "".join(sent_text), "".join(sent_reasoning)
 
     @property
     def elapsed_ms(self) -> int:
@@ -83,18 +97,16 @@ class RunState:
 
     @property
     def ttft_ms(self) -> int | None:
-        return (
-            None
-            if self.first_token_at is None
-            else int((self.first_token_at - self.started) * 1000)
-        )
+        if self.first_token_at is None:
+            return None
+        return int((self.first_token_at - self.started) * 1000)
 
     def estimated_usage(self) -> Usage:
         """Our token rule over what arrived: used live, and when the provider sent no usage."""
-        reasoning = count_text_tokens(self.full_reasoning)
+        reasoning = self.reasoning_tokens.total
         return Usage(
             input_tokens=self.estimated_input_tokens,
-            output_tokens=count_text_tokens(self.full_text) + reasoning,
+            output_tokens=self.text_tokens.total + reasoning,
             reasoning_tokens=reasoning,
         )
 
@@ -117,6 +129,8 @@ class RunState:
         return round(usage.output_tokens / seconds, 1) if seconds > 0.05 else None
 
     def status(self) -> str:
+        if self.interrupted:
+            return "interrupted"
         if self.stopped:
             return "stopped"
         if self.failure is not None:
@@ -125,7 +139,6 @@ class RunState:
 
     def final_fields(self) -> dict:
         usage, source = self.best_usage()
-        failure = self.failure
         return {
             "status": self.status(),
             "text": self.full_text,
@@ -139,8 +152,21 @@ class RunState:
             "ttft_ms": self.ttft_ms,
             "duration_ms": self.elapsed_ms,
             "retries": self.retries,
+        } | self._failure_fields()
+
+    def _failure_fields(self) -> dict:
+        failure = self.failure
+        if self.interrupted:
+            failure = Failure(kind="interrupted", message=INTERRUPTED_BY_SHUTDOWN)  # type: ignore[arg-type]
+        return {
             "error_kind": failure.kind if failure else "",
             "error_message": failure.message if failure else "",
             "error_status": failure.status if failure else None,
             "provider_message": failure.provider_message if failure else "",
         }
+
+
+INTERRUPTED_BY_SHUTDOWN = (
+    "The server was shut down while this run was streaming. The text received before that is "
+    "kept with its cost; retry to run it again."
+)

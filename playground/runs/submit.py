@@ -1,39 +1,56 @@
-"""Turn a submitted form (HTTP or websocket) into a stored Run, or into form errors."""
+"""Turn a send (or a regenerate) into stored runs, one per target pane, each with the upstream
+request its task will make; or into a rejection that stores nothing.
+
+The same forms validate HTTP posts and websocket messages. A rejection names every problem at
+once, and the user's prompt and attachments stay where they are.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.core.exceptions import ObjectDoesNotExist
+from django.db import transaction
 
 from playground import services
-from playground.catalog import ModelSpec, get_catalog
-from playground.forms import ParamsForm, PromptForm
-from playground.models import Attachment, Pane, Run
+from playground.access import SessionAccess
+from playground.catalog import DIALECT_LABELS, ModelSpec, get_catalog
+from playground.estimates import input_tokens_for
+from playground.forms import ComposerForm
+from playground.models import Attachment, Pane, Round, Run
+from playground.pane_settings import PaneSettings, PaneSettingsForm
 from playground.providers.types import UpstreamRequest
-from playground.runs.upstream import answered
-from playground.selectors import attachments_get_for, pane_get_for, run_get_for, run_thread
-from playground.tokens import (
-    MESSAGE_OVERHEAD,
-    REPLY_PRIMING,
-    count_attachment_tokens,
-    count_message_tokens,
+from playground.selectors import (
+    attachments_get_for,
+    panes_of,
+    run_get,
+    run_thread,
+    runs_active_in,
 )
 
+from .upstream import upstream_request_for
 
-@dataclass
-class Submission:
-    pane: Pane | None = None
-    run: Run | None = None
-    model: ModelSpec | None = None
-    prompt_form: PromptForm | None = None
-    params_form: ParamsForm | None = None
-    errors: list[str] = field(default_factory=list)
-    branched: bool = False  # the run does not continue the thread on screen: redraw it
-    thread: list[Run] = field(default_factory=list)  # the earlier turns, oldest first
-    files: list[Attachment] = field(default_factory=list)  # this run's attachments
-    request: UpstreamRequest | None = None  # filled in before the task starts
-    html: str = ""  # the "accepted" fragment for the page
+GONE = "That run or attachment no longer exists. Reload the page."
+
+
+@dataclass(frozen=True)
+class AcceptedRun:
+    run: Run
+    model: ModelSpec
+    request: UpstreamRequest
+    redraw: bool  # the pane now shows another branch: redraw its thread, not just append
+
+
+@dataclass(frozen=True)
+class Accepted:
+    round: Round
+    runs: tuple[AcceptedRun, ...]
+
+
+@dataclass(frozen=True)
+class Rejected:
+    errors: tuple[str, ...]
+    forms: tuple[PaneSettingsForm, ...] = ()  # panes whose settings are invalid
 
 
 def as_list(value) -> list:
@@ -42,149 +59,144 @@ def as_list(value) -> list:
     return list(value) if isinstance(value, list | tuple) else [value]
 
 
-def estimate_input_tokens(
-    *, system: str, thread: list[Run], prompt: str, attachments: list[Attachment], params: dict
-) -> int:
-    """Input tokens of the next request: what the last answered turn was charged for plus its
-    answer, when that is known for the same system prompt (the provider's own count, and O(1)
-    however long the thread); otherwise our token rule over everything the request carries."""
-    new_turn = count_message_tokens(prompt) + _files_tokens(attachments, params)
-    last = thread[-1] if thread else None
-    if last and last.text and last.input_tokens and last.system == system:
-        answer = (last.output_tokens or 0) - (last.reasoning_tokens or 0)
-        return last.input_tokens + MESSAGE_OVERHEAD + answer + new_turn
-    total = REPLY_PRIMING + (count_message_tokens(system) if system else 0)
-    for earlier in answered(thread):
-        total += count_message_tokens(earlier.prompt) + count_message_tokens(earlier.text)
-        total += _files_tokens(list(earlier.attachments.all()), params)
-    return total + new_turn
+def runs_submit(
+    *, access: SessionAccess, data: dict, simulator_base: str, room: int = 1 << 30
+) -> Accepted | Rejected:
+    """A prompt from the composer, sent to every pane of the session. `room` is how many more
+    runs this worker may stream (over it, the send is refused as busy, nothing stored)."""
+    if not access.can_edit:
+        return Rejected(("This session is read-only.",))
+    try:
+        ids = as_list(data.get("attachment"))
+        files = attachments_get_for(viewer_key=access.viewer_key, ids=ids)
+        edit_of = run_get(access=access, run_id=data["edit_of"]) if data.get("edit_of") else None
+    except ObjectDoesNotExist:
+        return Rejected((GONE,))
+    composer = ComposerForm(data)
+    panes = panes_of(access=access)
+    forms = [PaneSettingsForm(data, pane=pane) for pane in panes]
+    invalid = tuple(form for form in forms if not form.is_valid())
+    errors = [m for ms in composer.errors.values() for m in ms] if not composer.is_valid() else []
+    if invalid:
+        errors.append(_settings_message(invalid))
+    errors += _busy(access=access, panes=panes) or _full(len(panes), room)
+    if not invalid:
+        errors += [m for form in forms for m in _attachment_errors(form.settings(), files)]
+    if errors:
+        return Rejected(tuple(errors), invalid)
+    prompt = composer.cleaned_data["prompt"]
+    with transaction.atomic():
+        round = services.round_create(session=access.session, prompt=prompt)
+        runs = [
+            _start(form=form, round=round, edit_of=edit_of, files=files, base=simulator_base)
+            for form in forms
+        ]
+    return Accepted(round=round, runs=tuple(runs))
 
 
-def _files_tokens(attachments: list[Attachment], params: dict) -> int:
-    return sum(
-        count_attachment_tokens(
-            a.kind, a.size, detail=params.get("image_detail"), fps=params.get("video_fps")
-        )
-        for a in attachments
+def _start(*, form: PaneSettingsForm, round: Round, edit_of, files, base: str) -> AcceptedRun:
+    pane, settings = form.pane, form.settings()
+    if form.seq >= pane.settings_seq:  # (a send with older settings still runs with them)
+        services.pane_configure(pane=pane, settings=settings, seq=form.seq)
+    parent = _parent(pane=pane, edit_of=edit_of)
+    return _store(
+        pane=pane, round=round, settings=settings, prompt=round.prompt, parent=parent,
+        files=files, base=base,
+    )  # fmt: skip
+
+
+def _store(*, pane: Pane, round, settings, prompt, parent, files, base) -> AcceptedRun:
+    shown = pane.head_id
+    thread = run_thread(run=parent)
+    run = services.run_create(
+        pane=pane,
+        round=round,
+        settings=settings,
+        prompt=prompt,
+        parent=parent,
+        attachments=files,
+        estimated_input_tokens=input_tokens_for(
+            system=settings.system, thread=thread, prompt=prompt, attachments=files,
+            params=settings.sent,
+        ),
+    )  # fmt: skip
+    request = upstream_request_for(
+        run=run, model=settings.model, thread=thread, files=files, simulator_base=base
     )
+    redraw = (parent.id if parent else None) != shown
+    return AcceptedRun(run=run, model=settings.model, request=request, redraw=redraw)
 
 
-def check_attachments(
-    *, model: ModelSpec, dialect: str, attachments: list[Attachment]
-) -> list[str]:
-    errors = []
-    for item in attachments:
+def _parent(*, pane: Pane, edit_of: Run | None) -> Run | None:
+    """Continue the shown thread; an edit branches from where the edited turn started (in
+    every pane: each pane's own run of that round)."""
+    if edit_of is None:
+        return pane.head
+    if edit_of.pane_id == pane.pk:
+        return edit_of.parent
+    same_round = pane.runs.filter(round_id=edit_of.round_id).order_by("created_at").first()
+    return same_round.parent if same_round else pane.head
+
+
+def runs_regenerate(
+    *, access: SessionAccess, run_id, simulator_base: str, room: int = 1 << 30
+) -> Accepted | Rejected:
+    """The same request again, as a sibling of the original (same parent, prompt and params)."""
+    if not access.can_edit:
+        return Rejected(("This session is read-only.",))
+    try:
+        original = run_get(access=access, run_id=run_id)
+        model = get_catalog().model(f"{original.provider_id}/{original.model_id}")
+    except (ObjectDoesNotExist, KeyError):
+        return Rejected(("That run or its model no longer exists.",))
+    pane = Pane.objects.select_related("session").get(pk=original.pane_id)
+    errors = _busy(access=access, panes=[pane]) or _full(1, room)
+    if errors:
+        return Rejected(tuple(errors))
+    settings = PaneSettings(
+        model=model,
+        dialect=original.dialect,
+        system=original.system,
+        values=original.params,
+        sent=original.sent_params,
+    )
+    round = original.round or services.round_create(session=access.session, prompt=original.prompt)
+    accepted = _store(
+        pane=pane, round=round, settings=settings, prompt=original.prompt,
+        parent=original.parent, files=list(original.attachments.all()), base=simulator_base,
+    )  # fmt: skip
+    return Accepted(round=round, runs=(accepted,))
+
+
+def _settings_message(invalid) -> str:
+    """Where to look; the message itself stands once, beside its field."""
+    names = dict.fromkeys(label for form in invalid for label in form.error_labels())
+    return f"Check {', '.join(names)} in the settings."
+
+
+def _busy(*, access: SessionAccess, panes: list[Pane]) -> list[str]:
+    streaming = {run.pane_id for run in runs_active_in(session=access.session)}
+    if any(pane.pk in streaming for pane in panes):
+        return ["A run is still streaming: stop it (Esc) or wait until it ends, then send."]
+    return []
+
+
+def busy_message(seconds: int = 5) -> str:
+    return f"The server is busy streaming other runs. Nothing was sent; retry in {seconds} s."
+
+
+def _full(count: int, room: int) -> list[str]:
+    return [busy_message()] if count > room else []
+
+
+def _attachment_errors(settings: PaneSettings, files: list[Attachment]) -> list[str]:
+    model, dialect, errors = settings.model, settings.dialect, []
+    for item in files:
         if item.kind not in model.inputs:
             errors.append(f"{item.name}: {model.name} does not accept {item.kind} input.")
         elif item.kind == "video" and dialect == "messages":
             errors.append(
-                f"{item.name}: the Messages dialect has no video input; "
+                f"{item.name}: {model.name} on {DIALECT_LABELS[dialect]} has no video input; "
                 "use Chat Completions or Responses."
             )
     return errors
-
-
-def run_submit(*, owner_key: str, data: dict) -> Submission:
-    """Validate with the same forms as the HTTP views; on success store the run and the pane."""
-    try:
-        pane = pane_get_for(owner_key=owner_key, pane_id=data.get("pane"))
-        attachments = attachments_get_for(owner_key=owner_key, ids=as_list(data.get("attachment")))
-        parent = _parent(owner_key=owner_key, pane=pane, data=data)
-    except (ObjectDoesNotExist, ValueError, TypeError):
-        return Submission(errors=["That session, run or attachment no longer exists. Reload."])
-    submission = Submission(pane=pane, prompt_form=PromptForm(data))
-    if not submission.prompt_form.is_valid():
-        return _with_form_errors(submission)
-    model, dialect = (
-        submission.prompt_form.model_spec,
-        submission.prompt_form.cleaned_data["dialect"],
-    )
-    submission.model = model
-    submission.params_form = ParamsForm(data, spec=model, dialect=dialect)
-    if not submission.params_form.is_valid():
-        return _with_form_errors(submission)
-    submission.errors = check_attachments(model=model, dialect=dialect, attachments=attachments)
-    if not submission.errors:
-        submission.branched = parent != pane.head
-        submission.run = _store(submission, parent=parent, attachments=attachments)
-    return submission
-
-
-def _parent(*, owner_key: str, pane: Pane, data: dict) -> Run | None:
-    if data.get("parent") == "root":
-        return None
-    if data.get("parent"):
-        return run_get_for(owner_key=owner_key, run_id=data["parent"])
-    return pane.head
-
-
-def _with_form_errors(submission: Submission) -> Submission:
-    for form in (submission.prompt_form, submission.params_form):
-        if form is not None:
-            submission.errors += [
-                message for messages in form.errors.values() for message in messages
-            ]
-    return submission
-
-
-def _store(submission: Submission, *, parent: Run | None, attachments: list[Attachment]) -> Run:
-    prompt, params = submission.prompt_form.cleaned_data, submission.params_form
-    sent = params.upstream_params()
-    services.pane_configure(
-        pane=submission.pane,
-        model_ref=submission.model.ref,
-        dialect=prompt["dialect"],
-        system=prompt["system"],
-        params=params.values(),
-    )
-    submission.thread, submission.files = run_thread(run=parent), attachments
-    return services.run_create(
-        pane=submission.pane,
-        model=submission.model,
-        dialect=prompt["dialect"],
-        system=prompt["system"],
-        prompt=prompt["prompt"],
-        params=params.values(),
-        sent_params=sent,
-        parent=parent,
-        attachments=attachments,
-        estimated_input_tokens=estimate_input_tokens(
-            system=prompt["system"],
-            thread=submission.thread,
-            prompt=prompt["prompt"],
-            attachments=attachments,
-            params=sent,
-        ),
-    )
-
-
-def run_regenerate(*, owner_key: str, run_id) -> Submission:
-    """The same request again, as a sibling of the original (same parent, prompt and params)."""
-    try:
-        original = run_get_for(owner_key=owner_key, run_id=run_id)
-        model = get_catalog().model(f"{original.provider_id}/{original.model_id}")
-    except (ObjectDoesNotExist, KeyError):
-        return Submission(errors=["That run or its model no longer exists."])
-    attachments = list(original.attachments.all())
-    thread = run_thread(run=original.parent)
-    run = services.run_create(
-        pane=original.pane,
-        model=model,
-        dialect=original.dialect,
-        system=original.system,
-        prompt=original.prompt,
-        params=original.params,
-        sent_params=original.sent_params,
-        parent=original.parent,
-        attachments=attachments,
-        estimated_input_tokens=estimate_input_tokens(
-            system=original.system,
-            thread=thread,
-            prompt=original.prompt,
-            attachments=attachments,
-            params=original.sent_params,
-        ),
-    )
-    return Submission(
-        pane=original.pane, run=run, model=model, branched=True, thread=thread, files=attachments
-    )

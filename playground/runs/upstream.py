@@ -57,36 +57,47 @@ def simulator_base_from_scope(scope: dict) -> str:
     return f"http://{host}:{port or 80}/simulator/v1"
 
 
-def endpoint_for(*, model: ModelSpec, dialect: str, simulator_base: str) -> Endpoint:
-    catalog = get_catalog()
-    provider = catalog.provider_of(model)
+def endpoint_for(
+    *, model: ModelSpec, dialect: str, base_url: str = "", api_key: str = ""
+) -> Endpoint:
+    """The one place an Endpoint is built: the provider's dialect, its auth and key variable."""
+    provider = get_catalog().provider_of(model)
     spec = provider.dialects[dialect]
     return Endpoint(
-        base_url=provider.base_url or simulator_base,
+        base_url=base_url or provider.base_url,
         dialect=dialect,
         path=spec.path,
         auth=spec.auth,
         model_field=spec.model_field,
-        api_key=catalog.provider_key(provider, os.environ),
+        api_key=api_key,
         provider_name=provider.name,
+        key_env=provider.key_env,
     )
 
 
-def key_placeholder(*, model: ModelSpec) -> str:
-    provider = get_catalog().provider_of(model)
-    return f"${provider.key_env}" if provider.key_env else ""
+def call_endpoint(*, model: ModelSpec, dialect: str, simulator_base: str) -> Endpoint:
+    """Where a run of `model` goes: the provider's API with its key (the simulator has none)."""
+    catalog = get_catalog()
+    provider = catalog.provider_of(model)
+    key = catalog.provider_key(provider, os.environ)
+    return endpoint_for(
+        model=model, dialect=dialect, base_url=provider.base_url or simulator_base, api_key=key
+    )
 
 
 def turns_for(*, run: Run, thread: list[Run], files: list[AttachmentRow]) -> tuple[Turn, ...]:
-    """The earlier turns (`thread`, oldest first), then this run's prompt with its `files`."""
-    data = attachment_data(ids=[a.id for earlier in thread for a in earlier.attachments.all()])
+    """The earlier turns (`thread`, oldest first), then this run's prompt with its `files`;
+    every file's bytes in one query."""
+    earlier_turns = answered(thread)
+    wanted = [a.id for earlier in earlier_turns for a in earlier.attachments.all()]
+    data = attachment_data(ids=wanted + [a.id for a in files])
     turns: list[Turn] = []
-    for earlier in answered(thread):
+    for earlier in earlier_turns:
         stored = [_file(a, data[a.id]) for a in earlier.attachments.all()]
         turns.append(Turn(role="user", text=earlier.prompt, attachments=tuple(stored)))
         if earlier.text:
             turns.append(Turn(role="assistant", text=earlier.text))
-    current = tuple(_file(a, a.data) for a in files)
+    current = tuple(_file(a, data[a.id]) for a in files)
     return (*turns, Turn(role="user", text=run.prompt, attachments=current))
 
 
@@ -110,7 +121,7 @@ def upstream_request_for(
 ) -> UpstreamRequest:
     """Everything the provider call needs, built while the caller is on a database thread."""
     return UpstreamRequest(
-        endpoint=endpoint_for(model=model, dialect=run.dialect, simulator_base=simulator_base),
+        endpoint=call_endpoint(model=model, dialect=run.dialect, simulator_base=simulator_base),
         model=model.id,
         turns=turns_for(run=run, thread=thread, files=files),
         system=run.system,

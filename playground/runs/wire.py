@@ -11,6 +11,8 @@ from playground.providers.client import stream_events
 from playground.providers.dialects import build_call
 from playground.providers.types import Endpoint, UpstreamRequest
 
+from .upstream import endpoint_for
+
 DATA_URL_KEEP = 120
 
 
@@ -21,8 +23,9 @@ async def stream(*, client, request: UpstreamRequest, limits):
             yield event
 
 
-def real_endpoint(*, model: ModelSpec, endpoint: Endpoint) -> tuple[Endpoint, str]:
-    """For a simulated model, the provider it mirrors: "View code" targets the real API."""
+def real_endpoint(*, model: ModelSpec, dialect: str) -> tuple[Endpoint | None, str]:
+    """For "View code": the real provider's endpoint (a simulated model's mirror), with the
+    key variable's name as the key. None when there is no real provider to show."""
     catalog = get_catalog()
     source = model
     if model.simulated:
@@ -30,24 +33,16 @@ def real_endpoint(*, model: ModelSpec, endpoint: Endpoint) -> tuple[Endpoint, st
             (m for m in catalog.models.values() if not m.simulated and m.id == model.id), model
         )
     provider = catalog.provider_of(source)
-    spec = provider.dialects.get(endpoint.dialect)
-    if spec is None or not provider.base_url:
-        return endpoint, ""
+    if dialect not in provider.dialects or not provider.base_url:
+        return None, ""
     placeholder = f"${provider.key_env}" if provider.key_env else ""
-    return dataclasses.replace(
-        endpoint,
-        base_url=provider.base_url,
-        path=spec.path,
-        auth=spec.auth,
-        model_field=spec.model_field,
-        api_key=placeholder,
-        provider_name=provider.name,
-    ), placeholder
+    return endpoint_for(model=source, dialect=dialect, api_key=placeholder), placeholder
 
 
 def recorded_call(*, request: UpstreamRequest, model: ModelSpec) -> dict[str, Any]:
     """The call against the real provider, key as `$ENV_NAME`, file contents as placeholders."""
-    endpoint, placeholder = real_endpoint(model=model, endpoint=request.endpoint)
+    endpoint, placeholder = real_endpoint(model=model, dialect=request.endpoint.dialect)
+    endpoint = endpoint or request.endpoint
     try:
         call = build_call(
             dataclasses.replace(request, endpoint=endpoint), redact_key=placeholder or None

@@ -1,5 +1,7 @@
 from django import template
 
+from playground.catalog import DIALECT_LABELS
+from playground.pricing import format_money
 from playground.rendering import render_markdown
 
 register = template.Library()
@@ -22,7 +24,26 @@ def seconds(ms):
 
 
 @register.filter
-def run_metrics(run):
-    from playground.runs.fragments import run_metrics_context
+def money(amount):
+    return format_money(amount)
 
-    return run_metrics_context(run)
+
+@register.filter
+def dialect_label(dialect: str) -> str:
+    return DIALECT_LABELS.get(dialect, dialect)
+
+
+@register.filter
+def run_metrics(run):
+    from playground.runs.metrics import RunMetrics
+
+    return RunMetrics.from_run(run)
+
+
+@register.filter
+def model_name(ref: str) -> str:
+    from playground.catalog import get_catalog
+    from playground.page_context import model_label
+
+    model = get_catalog().models.get(ref)
+    return model_label(model) if model else ref

@@ -2,31 +2,56 @@
 (function () {
   "use strict";
   const $ = (selector, root) => (root || document).querySelector(selector);
+  const $$ = (selector, root) => Array.from((root || document).querySelectorAll(selector));
 
-  function composer() { return $("#composer"); }
-  function prompt() { return $("#id_prompt"); }
+  const composer = () => $("#composer");
+  const prompt = () => $("#id_prompt");
+  const streaming = () => $$("#panes .run.is-active").length > 0;
 
-  // Ctrl/Cmd+Enter sends from anywhere in the form.
+  // --- Send and Stop share one place: while anything streams, Send is Stop -------------------
+  function syncSendStop() {
+    const send = $("#send-button");
+    const stop = $("#stop-button");
+    if (!send || !stop) return;
+    const busy = streaming();
+    const hadFocus = document.activeElement === send || document.activeElement === stop;
+    send.hidden = busy;
+    stop.hidden = !busy;
+    if (hadFocus) (busy ? stop : send).focus();
+  }
+
   document.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && event.target.closest("#composer")) {
       event.preventDefault();
-      composer().requestSubmit();
+      if (!streaming()) composer().requestSubmit();
+    } else if (event.key === "Escape" && streaming() && !event.target.closest("dialog")) {
+      event.preventDefault();
+      $("#stop-button").click();
     }
   });
 
-  // Sliders mirror their number input (the number input is what gets sent).
+  // --- Parameters: slider and number always show the same value ------------------------------
+  function syncSlider(number) {
+    const slider = $(`input.slider[data-for="${number.id}"]`);
+    if (!slider) return;
+    const value = parseFloat(number.value);
+    const inRange = !isNaN(value) && value >= parseFloat(slider.min) && value <= parseFloat(slider.max);
+    slider.classList.toggle("out-of-range", number.value !== "" && !inRange);
+    if (inRange) slider.value = number.value;
+  }
   document.addEventListener("input", (event) => {
     const slider = event.target.closest("input.slider");
     if (slider) {
       const number = document.getElementById(slider.dataset.for);
       number.value = slider.value;
-      number.dispatchEvent(new Event("change", { bubbles: true }));
-    } else if (event.target.matches(".param input[type=number]")) {
-      const twin = document.querySelector(`input.slider[data-for="${event.target.id}"]`);
-      if (twin) twin.value = event.target.value;
+      number.dispatchEvent(new Event("input", { bubbles: true }));
+    } else if (event.target.matches(".param input")) {
+      syncSlider(event.target);
     }
   });
+  function syncAllSliders() { $$(".param input[type=number]").forEach(syncSlider); }
 
+  // --- Copy, edit, attachments ---------------------------------------------------------------
   function copy(text, button) {
     const done = () => {
       const label = button.textContent;
@@ -50,32 +75,72 @@
     done();
   }
 
-  function setEditing(runId, parent) {
+  function setEditing(runId) {
     prompt().value = document.getElementById(`run-${runId}-prompt`).textContent;
-    $("#parent-input").value = parent;
+    $("#edit-of").value = runId;
     $("#editing-note").hidden = false;
     prompt().focus();
   }
-
   function clearEditing() {
-    $("#parent-input").value = "";
-    $("#editing-note").hidden = true;
+    const editOf = $("#edit-of");
+    if (editOf) editOf.value = "";
+    const note = $("#editing-note");
+    if (note) note.hidden = true;
+  }
+
+  function openTab(tab) {
+    const list = tab.closest("[role=tablist]");
+    $$("[role=tab]", list).forEach((other) => {
+      const selected = other === tab;
+      other.setAttribute("aria-selected", String(selected));
+      other.tabIndex = selected ? 0 : -1;
+      document.getElementById(other.getAttribute("aria-controls")).hidden = !selected;
+    });
+    tab.focus();
   }
 
   document.addEventListener("click", (event) => {
     const button = event.target.closest("button");
     if (!button) return;
     if (button.dataset.copy) copy(document.getElementById(button.dataset.copy).value, button);
-    if (button.dataset.copyText) copy(document.getElementById(button.dataset.copyText).textContent, button);
-    if (button.dataset.edit) setEditing(button.dataset.edit, button.dataset.parent);
+    if (button.dataset.edit) setEditing(button.dataset.edit);
     if ("cancelEdit" in button.dataset) clearEditing();
+    if (button.getAttribute("role") === "tab") openTab(button);
+    if ("rename" in button.dataset) toggleRename(true);
+    if ("renameCancel" in button.dataset) toggleRename(false);
+    if ("confirm" in button.dataset) confirmStep(button);
     if ("removeChip" in button.dataset) {
       button.closest(".chip").remove();
       document.body.dispatchEvent(new Event("attachments-changed"));
     }
   });
 
-  // Attachments: check type and size before uploading; reset the picker after each upload.
+  document.addEventListener("keydown", (event) => {
+    const tab = event.target.closest("[role=tab]");
+    if (!tab || !["ArrowLeft", "ArrowRight"].includes(event.key)) return;
+    const tabs = $$("[role=tab]", tab.closest("[role=tablist]"));
+    const step = event.key === "ArrowRight" ? 1 : -1;
+    openTab(tabs[(tabs.indexOf(tab) + step + tabs.length) % tabs.length]);
+  });
+
+  function toggleRename(open) {
+    const form = $("#rename-form");
+    $("#session-heading").hidden = open;
+    form.hidden = !open;
+    if (open) $("#rename-input").select();
+  }
+  document.addEventListener("htmx:afterRequest", (event) => {
+    if (event.target.id === "rename-form" && event.detail.successful) toggleRename(false);
+  });
+
+  // Two-step confirmation for destructive buttons: the first click asks, the second does it.
+  function confirmStep(button) {
+    const group = button.closest("[data-confirm-group]");
+    group.querySelector("[data-confirm-ask]").hidden = true;
+    group.querySelector("[data-confirm-do]").hidden = false;
+    group.querySelector("[data-confirm-do] button[type=submit]").focus();
+  }
+
   const LIMITS = { image: 10, video: 50, document: 20 };
   function kindOf(file) {
     if (file.type.startsWith("image/")) return "image";
@@ -103,32 +168,120 @@
       document.body.dispatchEvent(new Event("attachments-changed"));
     }
   });
-  // Keep the file picker's accepted kinds in step with the chosen model.
-  document.addEventListener("htmx:afterSwap", () => {
-    const accept = $("#accept-kinds");
-    if (accept) $("#attach-input").setAttribute("accept", accept.value);
+
+  // The file picker accepts what every pane's model accepts.
+  function syncAccept() {
+    const input = $("#attach-input");
+    if (!input) return;
+    const lists = $$(".accept-kinds").map((el) => new Set(el.value.split(",")));
+    if (!lists.length) return;
+    const shared = [...lists[0]].filter((kind) => lists.every((list) => list.has(kind)));
+    input.setAttribute("accept", shared.join(","));
+  }
+
+  // Code dialog: opens once its content has arrived.
+  document.addEventListener("htmx:afterSwap", (event) => {
+    if (event.target.id === "code-dialog-body") {
+      const dialog = $("#code-dialog");
+      if (!dialog.open) dialog.showModal();
+      const first = $("[role=tab][aria-selected=true]", dialog);
+      if (first) first.focus();
+    }
+    syncAccept();
+    syncAllSliders();
+    syncSendStop();
   });
 
-  // The server accepted a run: clear the prompt (only then, so a rejected prompt is never lost).
+  // --- Frames from the socket ----------------------------------------------------------------
+  function announce(text) {
+    const announcer = $("#announcer");
+    if (announcer) announcer.textContent = text;
+  }
+
   document.addEventListener("htmx:wsAfterMessage", (event) => {
-    if (typeof event.detail.message === "string" && event.detail.message.includes('id="composer-reset"')) {
+    const message = typeof event.detail.message === "string" ? event.detail.message : "";
+    if (message.includes('id="composer-reset"')) {
+      // The server accepted the send: clear the prompt (only then, so a refused one is kept).
       prompt().value = "";
       clearEditing();
       prompt().focus();
       document.body.dispatchEvent(new Event("attachments-changed"));
     }
-    const thread = $("#thread");
-    if (thread.dataset.follow !== "off") window.scrollTo(0, document.body.scrollHeight);
+    if (message.includes("data-run-final")) {
+      const status = /data-status="(\w+)"/.exec(message);
+      announce(`Run ${status ? status[1] : "finished"}.`);
+      document.body.dispatchEvent(new Event("run-finished"));
+    }
+    syncSendStop();
+    if (document.body.dataset.follow !== "off") window.scrollTo(0, document.body.scrollHeight);
   });
   // Stop following the stream when the user scrolls up; resume at the bottom.
   window.addEventListener("scroll", () => {
     const atBottom = window.innerHeight + window.scrollY >= document.body.scrollHeight - 80;
-    const thread = $("#thread");
-    if (thread) thread.dataset.follow = atBottom ? "on" : "off";
+    document.body.dataset.follow = atBottom ? "on" : "off";
   }, { passive: true });
 
   // Connection state, so a lost socket is visible (htmx reconnects by itself).
   function connection(state) { document.body.dataset.socket = state; }
   document.addEventListener("htmx:wsOpen", () => connection("open"));
   document.addEventListener("htmx:wsClose", () => connection("closed"));
+
+  // Settings are saved half a second after typing stops; a reload or a closed tab in that half
+  // second still saves them on the way out.
+  const unsaved = new Set();
+  document.addEventListener("input", (event) => {
+    const form = event.target.closest(".pane-settings-form");
+    if (!form) return;
+    unsaved.add(form);
+    const seq = form.querySelector("[data-seq]");  // lets the server drop a stale save
+    if (seq) seq.value = String(Date.now());
+  });
+  document.addEventListener("htmx:beforeRequest", (event) => {
+    unsaved.delete(event.target.closest(".pane-settings-form"));
+  });
+  // The way-out save can land after the next page has loaded, so the values also wait in
+  // sessionStorage and the next page puts back any that are newer than what it shows.
+  window.addEventListener("pagehide", () => {
+    const token = JSON.parse($("#main").getAttribute("hx-headers") || "{}")["X-CSRFToken"];
+    unsaved.forEach((form) => {
+      const body = new FormData(form);
+      sessionStorage.setItem(`unsaved:${form.id}`, JSON.stringify([...body.entries()]));
+      fetch(form.getAttribute("hx-post"), {
+        method: "POST", body, keepalive: true,
+        headers: { "X-CSRFToken": token }, credentials: "same-origin",
+      });
+    });
+    unsaved.clear();
+  });
+  function restoreUnsaved() {
+    $$(".pane-settings-form").forEach((form) => {
+      const key = `unsaved:${form.id}`;
+      const entries = JSON.parse(sessionStorage.getItem(key) || "null");
+      sessionStorage.removeItem(key);
+      if (!entries) return;
+      const kept = new Map(entries);
+      const seq = form.querySelector("[data-seq]");
+      if (!seq || Number(kept.get(seq.name)) <= Number(seq.value)) return;
+      $$("input[name], select[name], textarea[name]", form).forEach((field) => {
+        if (field.type === "checkbox") field.checked = kept.has(field.name);
+        else if (kept.has(field.name)) field.value = kept.get(field.name);
+      });
+      form.dispatchEvent(new Event("input", { bubbles: true }));
+    });
+  }
+
+  // Settings start open where there is room beside the thread (one pane on a wide screen).
+  function openSettingsWhereRoomy() {
+    if (!window.matchMedia("(min-width: 1000px)").matches) return;
+    if (!$(".workspace.single")) return;
+    $$("details[data-settings]").forEach((details) => { details.open = true; });
+  }
+
+  document.addEventListener("DOMContentLoaded", () => {
+    restoreUnsaved();
+    openSettingsWhereRoomy();
+    syncAccept();
+    syncAllSliders();
+    syncSendStop();
+  });
 })();

@@ -1,6 +1,9 @@
 import os
 import shutil
+import time
+import uuid
 
+import httpx
 import pytest
 
 CHROMIUM_FLAGS = [
@@ -29,9 +32,10 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser, live_app):
-    context = browser.new_context(base_url=live_app.url, viewport={"width": 1280, "height": 900})
+def new_page(browser, live_app, *, width=1280, height=900):
+    context = browser.new_context(
+        base_url=live_app.url, viewport={"width": width, "height": height}
+    )
     page = context.new_page()
     page.console_errors = []
     page.outside_requests = []
@@ -45,6 +49,46 @@ def page(browser, live_app):
             or page.outside_requests.append(r.url)
         ),
     )
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(30_000)  # generous: the machine may be busy with other suites
+    return page
+
+
+@pytest.fixture
+def page(browser, live_app):
+    page = new_page(browser, live_app)
     yield page
-    context.close()
+    page.context.close()
+
+
+@pytest.fixture
+def phone(browser, live_app):
+    page = new_page(browser, live_app, width=390, height=844)
+    yield page
+    page.context.close()
+
+
+class Gates:
+    """Simulator gates: a stream pauses at `[[sim gate=NAME after=N]]` until released, so a test
+    can look at the streaming state for as long as it needs, however loaded the machine is."""
+
+    def __init__(self, base_url: str):
+        self.base = base_url + "/simulator/v1/gates"
+
+    def new(self) -> str:
+        return f"g{uuid.uuid4().hex[:12]}"
+
+    def wait_paused(self, name: str, *, seconds: float = 30) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if httpx.get(f"{self.base}/{name}", timeout=5).json().get("waiting"):
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"no stream paused at gate {name}")
+
+    def release(self, name: str) -> None:
+        httpx.post(f"{self.base}/{name}/release", timeout=5).raise_for_status()
+
+
+@pytest.fixture
+def gates(live_app):
+    return Gates(live_app.url)

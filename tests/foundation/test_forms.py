@@ -1,7 +1,7 @@
 import pytest
 
 from playground.catalog import catalog_load
-from playground.forms import ParamsForm, PromptForm, params_initial
+from playground.forms import ComposerForm, PaneForm, ParamsForm, params_initial
 
 CATALOG = catalog_load()
 MODEL_DIALECTS = [(m.ref, d) for m in CATALOG.models.values() for d in m.dialects]
@@ -43,16 +43,16 @@ def test_defaults_send_only_what_is_always_sent():
 @pytest.mark.parametrize(
     ("name", "value", "message"),
     [
-        ("max_tokens", "70000", "max_tokens must be a whole number from 1 to 65536."),
-        ("max_tokens", "0", "max_tokens must be a whole number from 1 to 65536."),
-        ("max_tokens", "12.5", "max_tokens must be a whole number from 1 to 65536."),
-        ("max_tokens", "lots", "max_tokens must be a whole number from 1 to 65536."),
-        ("frequency_penalty", "2.5", "frequency_penalty must be a number from -2 to 2."),
-        ("presence_penalty", "abc", "presence_penalty must be a number from -2 to 2."),
-        ("video_fps", "0.1", "video_fps must be a number from 0.2 to 5."),
-        ("reasoning_effort", "extreme", "reasoning_effort must be one of low, medium, high."),
-        ("image_detail", "auto", "image_detail must be one of low, high, xhigh."),
-        ("stop", "a,b,c,d,e", "stop takes at most 4 sequences, got 5."),
+        ("max_tokens", "70000", "Max output tokens must be a whole number from 1 to 65536."),
+        ("max_tokens", "0", "Max output tokens must be a whole number from 1 to 65536."),
+        ("max_tokens", "12.5", "Max output tokens must be a whole number from 1 to 65536."),
+        ("max_tokens", "lots", "Max output tokens must be a whole number from 1 to 65536."),
+        ("frequency_penalty", "2.5", "Frequency penalty must be a number from -2 to 2."),
+        ("presence_penalty", "abc", "Presence penalty must be a number from -2 to 2."),
+        ("video_fps", "0.1", "Video frames per second must be a number from 0.2 to 5."),
+        ("reasoning_effort", "extreme", "Reasoning effort must be one of low, medium, high."),
+        ("image_detail", "auto", "Image detail must be one of low, high, xhigh."),
+        ("stop", "a,b,c,d,e", "Stop sequences: at most 4, got 5."),
     ],
 )
 def test_bad_values_are_rejected_with_the_allowed_range(name, value, message):
@@ -146,14 +146,21 @@ def test_model_change_keeps_values_that_still_apply():
     assert kept == {}  # 90000 is above Pro's 65536 and minimal is not one of its choices
 
 
-def test_prompt_form_rejects_a_dialect_the_model_does_not_speak():
-    form = PromptForm(
-        {"model": "modelslab/bytedance-seed-seed-2.0-mini", "dialect": "responses", "prompt": "hi"}
-    )
+def test_pane_form_rejects_a_dialect_the_model_does_not_speak():
+    form = PaneForm({"model": "modelslab/bytedance-seed-seed-2.0-mini", "dialect": "responses"})
     assert not form.is_valid()
     assert "speaks Chat Completions, Messages (Anthropic)" in form.errors["dialect"][0]
 
 
-def test_prompt_form_needs_a_prompt():
-    form = PromptForm({"model": "simulator/seed-2-0-mini", "dialect": "chat", "prompt": "   "})
+def test_composer_needs_a_prompt():
+    form = ComposerForm({"prompt": "   "})
     assert not form.is_valid() and form.errors["prompt"] == ["Write a prompt first."]
+
+
+def test_params_form_fields_carry_the_pane_prefix_and_human_labels():
+    spec = CATALOG.model("simulator/seed-2-0-mini")
+    form = ParamsForm({"p7-max_tokens": "12"}, spec=spec, dialect="chat", prefix="p7")
+    assert form["max_tokens"].html_name == "p7-max_tokens"
+    assert form["max_tokens"].auto_id == "id_p7-max_tokens"
+    assert form.fields["max_tokens"].label == "Max output tokens"
+    assert 'placeholder="not sent"' in str(form["stop"])

@@ -4,7 +4,8 @@ import pytest
 
 from playground.catalog import catalog_load
 from playground.codegen import snippets
-from playground.providers.types import Attachment, Endpoint, Turn, UpstreamRequest
+from playground.providers.types import Attachment, Turn, UpstreamRequest
+from playground.runs.upstream import endpoint_for
 from playground.runs.wire import recorded_call
 
 CATALOG = catalog_load()
@@ -13,16 +14,8 @@ SECRET = "sk-live-canary-0123456789"
 
 def request_for(ref, dialect, *, attachments=()):
     model = CATALOG.model(ref)
-    provider = CATALOG.provider_of(model)
-    spec = provider.dialects[dialect]
-    endpoint = Endpoint(
-        base_url=provider.base_url or "http://127.0.0.1:8000/simulator/v1",
-        dialect=dialect,
-        path=spec.path,
-        auth=spec.auth,
-        model_field=spec.model_field,
-        api_key=SECRET,
-    )
+    base = CATALOG.provider_of(model).base_url or "http://127.0.0.1:8000/simulator/v1"
+    endpoint = endpoint_for(model=model, dialect=dialect, base_url=base, api_key=SECRET)
     turns = (Turn(role="user", text='It\'s "quoted" and $HOME-safe', attachments=attachments),)
     return model, UpstreamRequest(
         endpoint=endpoint,

@@ -35,30 +35,34 @@ async def connect(session, cookie, *, origin=b"http://testserver"):
 
 
 def form(pane, prompt, **params):
-    data = {
-        "action": "send",
-        "pane": str(pane.id),
+    """What the page sends: the composer, and every pane's settings under its prefix."""
+    p = f"p{pane.id}"
+    settings = {
         "model": "simulator/seed-2-0-mini",
         "dialect": "chat",
         "system": "",
-        "prompt": prompt,
-        "parent": "",
         "max_tokens": "4096",
         "enable_thinking": "on",
         "reasoning_effort": "low",
         "image_detail": "high",
-        "HEADERS": {"HX-Request": "true"},
-    }
-    return json.dumps(data | params)
+    } | params
+    data = {"action": "send", "prompt": prompt, "edit_of": "", "HEADERS": {"HX-Request": "true"}}
+    data |= {f"{p}-{name}": value for name, value in settings.items() if value is not None}
+    return json.dumps(data)
 
 
-async def frames_until_final(communicator, *, timeout=20.0):
+FINAL = re.compile(r'<article id="run-[^"]+"[^>]*hx-swap-oob="true"')
+
+
+async def frames_until_final(communicator, *, timeout=20.0, count=1):
     frames, deadline = [], time.monotonic() + timeout
     while time.monotonic() < deadline:
         frame = await communicator.receive_from(timeout=deadline - time.monotonic())
         frames.append(frame)
-        if re.search(r'<article id="run-[^"]+"[^>]*hx-swap-oob="true"', frame):
-            return frames
+        if FINAL.search(frame):
+            count -= 1
+            if count == 0:
+                return frames
     raise AssertionError("no final frame")
 
 
@@ -203,8 +207,12 @@ async def test_out_of_range_parameter_comes_back_as_a_form_error(async_client):
     communicator, _, _ = await connect(session, cookie)
     await communicator.send_to(text_data=form(pane, "hi", max_tokens="999999"))
     frame = await communicator.receive_from(timeout=5)
-    assert "max_tokens must be a whole number from 1 to 65536." in frame
-    assert 'id="params-panel"' in frame and 'value="999999"' in frame  # the user's value stays
+    p = f"p{pane.id}"
+    slot = re.search(rf'<p class="error" id="id_{p}-max_tokens-error"[^>]*>(.*?)</p>', frame)
+    assert slot.group(1) == "Max output tokens must be a whole number from 1 to 65536."
+    assert frame.count("must be a whole number") == 1  # once, beside its field
+    assert "Check Max output tokens in the settings." in frame
+    assert 'id="composer-reset"' not in frame  # the prompt stays in the page
     assert not await Run.objects.aexists()
     await communicator.disconnect()
 
@@ -281,10 +289,13 @@ async def test_a_run_orphaned_by_a_restart_is_shown_interrupted_with_its_text(as
     communicator, connected, _ = await connect(session, cookie)
     assert connected
     frame = await communicator.receive_from(timeout=5)
-    assert f'id="run-{run.id}"' in frame and "The server restarted" in frame
+    assert f'id="run-{run.id}"' in frame and "The server stopped while this run" in frame
     assert "Partial answer" in frame and "Retry" in frame
     await run.arefresh_from_db()
     assert run.status == "interrupted" and run.text == "Partial answer"
+    # What arrived before the crash is counted and priced, not shown as "—".
+    assert run.output_tokens == 4 and run.cost > 0 and run.usage_source == "estimated"
+    assert 'data-metric="output">4<' in frame and "partial · estimated" in frame
     await communicator.disconnect()
 
 
@@ -336,4 +347,109 @@ async def test_a_run_that_failed_before_answering_is_left_out_of_the_context(
     await frames_until_final(communicator)
     second = await Run.objects.aget(prompt__startswith="Second")
     assert [m["content"] for m in second.request["json"]["messages"]] == [second.prompt]
+    await communicator.disconnect()
+
+
+async def test_a_second_send_while_streaming_is_refused_and_nothing_is_lost(async_client):
+    session, pane, cookie = await open_page(async_client)
+    communicator, _, _ = await connect(session, cookie)
+    await communicator.send_to(text_data=form(pane, "Long story [[sim tps=20 ttft=0]]"))
+    assert 'id="composer-reset"' in await communicator.receive_from(timeout=5)
+    await communicator.send_to(text_data=form(pane, "Impatient follow-up"))
+    frames = []
+    while not any("still streaming" in f for f in frames):
+        frames.append(await communicator.receive_from(timeout=5))
+    refusal = next(f for f in frames if "still streaming" in f)
+    assert 'id="composer-reset"' not in refusal  # the page keeps the new prompt
+    assert await Run.objects.acount() == 1
+    await communicator.send_to(text_data=json.dumps({"action": "stop_all"}))
+    await frames_until_final(communicator)
+    run = await Run.objects.aget()
+    assert run.status == "stopped" and run.prompt.startswith("Long story")
+    await communicator.disconnect()
+
+
+async def test_regenerate_keeps_the_original_as_a_sibling_branch(async_client):
+    session, pane, cookie = await open_page(async_client)
+    communicator, _, _ = await connect(session, cookie)
+    await communicator.send_to(text_data=form(pane, f"Name a river. {FAST}"))
+    await frames_until_final(communicator)
+    first = await Run.objects.aget()
+    await communicator.send_to(text_data=json.dumps({"action": "regenerate", "run": str(first.id)}))
+    frames = await frames_until_final(communicator)
+    second = await Run.objects.exclude(pk=first.pk).aget()
+    assert second.parent_id == first.parent_id and second.round_id == first.round_id
+    redraw = frames[0]
+    assert f'id="pane-{pane.id}-thread"' in redraw and 'hx-swap-oob="true"' in redraw
+    assert '<span class="branch-position">2/2</span>' in frames[-1]
+    await pane.arefresh_from_db()
+    assert pane.head_id == second.id
+    await communicator.disconnect()
+
+
+async def test_edit_branches_from_the_edited_turn_and_keeps_the_old_branch(async_client):
+    session, pane, cookie = await open_page(async_client)
+    communicator, _, _ = await connect(session, cookie)
+    for prompt in ("First question", "Second question"):
+        await communicator.send_to(text_data=form(pane, f"{prompt} {FAST}"))
+        await frames_until_final(communicator)
+    first = await Run.objects.aget(prompt__startswith="First")
+    edited = json.loads(form(pane, f"First, rephrased {FAST}")) | {"edit_of": str(first.id)}
+    await communicator.send_to(text_data=json.dumps(edited))
+    await frames_until_final(communicator)
+    rephrased = await Run.objects.aget(prompt__startswith="First, rephrased")
+    assert rephrased.parent_id is None
+    assert await Run.objects.filter(prompt__startswith="Second").aexists()  # not dropped
+    await communicator.disconnect()
+
+
+async def test_a_second_tab_sees_the_run_start_and_stream(async_client):
+    session, pane, cookie = await open_page(async_client)
+    sender, _, _ = await connect(session, cookie)
+    watcher, _, _ = await connect(session, cookie)
+    await sender.send_to(text_data=form(pane, "Describe a lake [[sim tps=200 ttft=0]]"))
+    frames = await frames_until_final(watcher)
+    assert f'id="pane-{pane.id}-thread" hx-swap-oob="beforeend"' in frames[0]
+    assert 'id="composer-reset"' not in frames[0]  # the other tab's prompt is its own
+    run = await Run.objects.aget()
+    assert run.status == "done" and "Stop" not in frames[-1]
+    await frames_until_final(sender)
+    await sender.disconnect()
+    await watcher.disconnect()
+
+
+async def test_settings_sent_with_a_prompt_stick_and_apply_when_not_sent(async_client):
+    session, pane, cookie = await open_page(async_client)
+    communicator, _, _ = await connect(session, cookie)
+    await communicator.send_to(
+        text_data=form(pane, f"Hi {FAST}", system="Be terse.", max_tokens="77")
+    )
+    await frames_until_final(communicator)
+    await pane.arefresh_from_db()
+    assert pane.system == "Be terse." and pane.params["max_tokens"] == 77
+    await communicator.send_to(text_data=json.dumps({"action": "send", "prompt": f"Again {FAST}"}))
+    await frames_until_final(communicator)
+    again = await Run.objects.aget(prompt__startswith="Again")
+    assert again.system == "Be terse." and again.sent_params["max_tokens"] == 77
+    await communicator.disconnect()
+
+
+async def test_a_send_over_the_workers_run_cap_is_answered_busy(async_client, settings):
+    settings.PLAYGROUND_MAX_ACTIVE_RUNS = 0
+    session, pane, cookie = await open_page(async_client)
+    communicator, _, _ = await connect(session, cookie)
+    await communicator.send_to(text_data=form(pane, "hi"))
+    frame = await communicator.receive_from(timeout=5)
+    assert "The server is busy streaming other runs. Nothing was sent; retry in 5 s." in frame
+    assert not await Run.objects.aexists()
+    await communicator.disconnect()
+
+
+async def test_the_title_is_the_first_prompt_without_directives(async_client):
+    session, pane, cookie = await open_page(async_client)
+    communicator, _, _ = await connect(session, cookie)
+    await communicator.send_to(text_data=form(pane, f"Why is the sky blue? {FAST}"))
+    await frames_until_final(communicator)
+    await session.arefresh_from_db()
+    assert session.title == "Why is the sky blue?"
     await communicator.disconnect()

@@ -1,0 +1,121 @@
+"""The frame protocol: every HTML fragment pushed over a socket, rendered from template partials
+(always escaped), and the Channels events and groups that carry them.
+
+Groups: `run.<id>` carries a run's frames to everyone watching it; `runctl.<id>` reaches the
+worker that streams it (stop, snapshot); `session.<id>` tells every open tab and share viewer
+of a session that runs started. Frames that show actions come in two renderings: one for
+people who can edit, one for viewers.
+"""
+
+from __future__ import annotations
+
+from django.template.loader import get_template, render_to_string
+
+from playground.access import SessionAccess
+from playground.models import Run
+from playground.page_context import view_for
+from playground.selectors import run_turn
+
+from .metrics import RunMetrics
+from .state import RunState
+from .submit import Accepted, Rejected
+
+DELTA, SNAPSHOT, FINAL = "delta", "snapshot", "final"
+
+
+def frames_group(run_id) -> str:
+    return f"run.{run_id}"
+
+
+def control_group(run_id) -> str:
+    return f"runctl.{run_id}"
+
+
+def session_group(session_id) -> str:
+    return f"session.{session_id}"
+
+
+def frame_event(*, run_id, seq: int, kind: str, html: str, view_html: str = "") -> dict:
+    """The one shape of a frame on the channel layer."""
+    event = {"type": "run.frame", "run_id": str(run_id), "seq": seq, "kind": kind, "html": html}
+    if view_html:
+        event["view_html"] = view_html
+    return event
+
+
+def _delta_template():
+    return get_template("playground/run.html#delta")
+
+
+def delta_frame(*, run_id: str, text: str, reasoning: str, metrics: RunMetrics | None) -> str:
+    """Text appended to the run's elements; metrics only a few times a second."""
+    context = {"run_id": run_id, "text": text, "reasoning": reasoning, "metrics": metrics}
+    return _delta_template().render(context)
+
+
+def snapshot_frame(state: RunState) -> str:
+    """The streaming run as it is now, replacing whatever a (re)joining page shows."""
+    text, reasoning = state.sent_so_far()
+    context = {
+        "run_id": state.run_id,
+        "text": text,
+        "reasoning": reasoning,
+        "metrics": RunMetrics.from_state(state),
+        "oob": True,
+    }
+    return render_to_string("playground/run.html#streaming_body", context)
+
+
+def run_frames(run: Run) -> tuple[str, str]:
+    """A finished (or newly shown) run, for editors and for viewers."""
+    context = {
+        "run": run,
+        "turn": run_turn(run=run),
+        "session_id": run.pane.session_id,
+        "oob": True,
+        "final": not run.is_active,
+    }
+    return tuple(
+        render_to_string("playground/run.html#run", context | {"access": _Viewer(can_edit)})
+        for can_edit in (True, False)
+    )
+
+
+class _Viewer:
+    def __init__(self, can_edit: bool):
+        self.can_edit = can_edit
+
+
+def accepted_frame(accepted: Accepted, *, access: SessionAccess, reset: bool) -> str:
+    """New runs in their panes: appended, or the pane redrawn when it shows another branch."""
+    items = [
+        {
+            "run": item.run,
+            "redraw": item.redraw,
+            "view": view_for(item.run.pane, thread=item.redraw),
+        }
+        for item in accepted.runs
+    ]
+    context = {
+        "items": items,
+        "round": accepted.round,
+        "reset": reset,
+        "access": access,
+        "session_id": access.session.id,
+    }
+    return render_to_string("playground/session.html#accepted", context)
+
+
+def rejected_frame(rejected: Rejected) -> str:
+    invalid = [view_for(form.pane, thread=False) for form in rejected.forms]
+    for view, form in zip(invalid, rejected.forms, strict=True):
+        view.form = form
+    return render_to_string(
+        "playground/session.html#rejected", {"rejected": rejected, "invalid": invalid}
+    )
+
+
+def errors_frame(errors: list[str]) -> str:
+    return render_to_string(
+        "playground/session.html#composer_errors", {"errors": errors, "oob": True}
+    )

@@ -1,0 +1,95 @@
+"""Writes of a streaming run: checkpoints, the end, leases, and runs whose worker is gone.
+
+These run on the run-persistence threads (runs.persist), never on the thread that serves
+connects and sends, so a busy stream cannot delay a new page or a new run.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from playground.catalog import get_catalog
+from playground.models import Run
+from playground.pricing import Cost, cost_for_usage
+from playground.providers.types import Usage
+from playground.tokens import count_text_tokens
+
+INTERRUPTED_MESSAGE = (
+    "The server stopped while this run was streaming. The text received before that is kept "
+    "with its cost; retry to run it again."
+)
+
+
+def run_checkpoint(*, run_id, text: str, reasoning: str) -> None:
+    """Keep what has arrived so far, so a crash or a reload loses at most a second."""
+    Run.objects.filter(pk=run_id, status=Run.Status.STREAMING).update(
+        text=text, reasoning=reasoning, lease_until=lease_deadline(), updated_at=timezone.now()
+    )
+
+
+def run_finish(*, run_id, fields: dict, cost: Cost | None) -> Run:
+    if cost is not None:
+        fields |= cost_fields(cost)
+    Run.objects.filter(pk=run_id, status__in=Run.ACTIVE).update(lease_until=None, **fields)
+    return Run.objects.select_related("pane__session").get(pk=run_id)
+
+
+def cost_fields(cost: Cost) -> dict:
+    return {
+        "cost": cost.total,
+        "cost_estimated": cost.estimated,
+        "reported_cost": cost.reported,
+        "price_snapshot": cost.snapshot.as_json(),
+    }
+
+
+def lease_deadline():
+    return timezone.now() + timedelta(seconds=settings.PLAYGROUND_RUN_LEASE_SECONDS)
+
+
+def runs_lease_renew(*, run_ids) -> None:
+    if run_ids:
+        Run.objects.filter(pk__in=run_ids, status__in=Run.ACTIVE).update(
+            lease_until=lease_deadline()
+        )
+
+
+def runs_interrupt_expired(*, session_id=None, keep=(), everything=False) -> list[str]:
+    """Active runs whose worker stopped renewing their lease: interrupted, with the tokens and
+    cost of the text they had received (checkpointed at most a second before). `keep` are the
+    runs this worker streams itself; `everything` is for a single-worker install starting up,
+    where no other worker can own a run."""
+    stale = Run.objects.filter(status__in=Run.ACTIVE).exclude(pk__in=list(keep))
+    if not everything:
+        stale = stale.filter(Q(lease_until__lt=timezone.now()) | Q(lease_until__isnull=True))
+    if session_id is not None:
+        stale = stale.filter(pane__session_id=session_id)
+    return [str(run.id) for run in stale if run_interrupt(run=run)]
+
+
+def run_interrupt(*, run: Run) -> bool:
+    usage = Usage(
+        input_tokens=(run.estimated_input_tokens or 0) if run.text or run.reasoning else 0,
+        output_tokens=count_text_tokens(run.text) + count_text_tokens(run.reasoning),
+        reasoning_tokens=count_text_tokens(run.reasoning),
+    )
+    fields = {
+        "status": Run.Status.INTERRUPTED,
+        "error_kind": "interrupted",
+        "error_message": INTERRUPTED_MESSAGE,
+        "input_tokens": usage.input_tokens,
+        "output_tokens": usage.output_tokens,
+        "reasoning_tokens": usage.reasoning_tokens,
+        "cached_input_tokens": 0,
+        "usage_source": "estimated",
+        "lease_until": None,
+        "updated_at": timezone.now(),
+    }
+    model = get_catalog().models.get(f"{run.provider_id}/{run.model_id}")
+    if model is not None:
+        fields |= cost_fields(cost_for_usage(pricing=model.pricing, usage=usage))
+    return bool(Run.objects.filter(pk=run.pk, status__in=Run.ACTIVE).update(**fields))

@@ -1,0 +1,66 @@
+"""The session page, the list of sessions, and creating, renaming and deleting sessions."""
+
+from __future__ import annotations
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from playground import services
+from playground.page_context import page_context
+from playground.runs.executor import runs_sweep_here
+from playground.selectors import session_cost, session_latest_for, sessions_for
+
+from .access import editable_access, session_access, viewer_key
+
+SESSIONS_PER_PAGE = 30
+
+
+@require_GET
+def index(request: HttpRequest) -> HttpResponse:
+    """Reopen the session used last (a first visit gets a new one)."""
+    owner = viewer_key(request)
+    session = session_latest_for(viewer_key=owner) or services.session_create(owner_key=owner)
+    return redirect("session", session_id=session.id)
+
+
+@require_GET
+def session_detail(request: HttpRequest, session_id) -> HttpResponse:
+    access = session_access(request, session_id)
+    runs_sweep_here(session_id=access.session.id)
+    context = page_context(access=access) | {"session_cost": session_cost(session=access.session)}
+    return render(request, "playground/session.html", context)
+
+
+@require_POST
+def session_new(request: HttpRequest) -> HttpResponse:
+    session = services.session_create(owner_key=viewer_key(request))
+    return redirect("session", session_id=session.id)
+
+
+@require_GET
+def session_list(request: HttpRequest) -> HttpResponse:
+    sessions = sessions_for(viewer_key=viewer_key(request))
+    page = Paginator(sessions, SESSIONS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "playground/sessions.html", {"page": page})
+
+
+@require_POST
+def session_rename(request: HttpRequest, session_id) -> HttpResponse:
+    access = editable_access(request, session_id)
+    services.session_rename(access=access, title=request.POST.get("title", ""))
+    if not request.htmx:
+        return redirect(request.POST.get("next") or "session", session_id=session_id)
+    template = "playground/sessions.html#row_title" if request.POST.get("row") else None
+    context = {"session": access.session, "access": access, "oob": True}
+    return render(request, template or "playground/session.html#session_title", context)
+
+
+@require_POST
+def session_delete(request: HttpRequest, session_id) -> HttpResponse:
+    access = editable_access(request, session_id)
+    services.session_delete(access=access)
+    if request.htmx and request.POST.get("row"):
+        return HttpResponse("")  # the row disappears
+    return redirect("sessions")
