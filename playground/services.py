@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import mimetypes
-from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -14,7 +13,6 @@ from .access import SessionAccess
 from .catalog import ModelSpec, get_catalog
 from .models import Attachment, Pane, PlaygroundSession, Round, Run
 from .pane_settings import PaneSettings, PaneSettingsForm
-from .pricing import PriceSnapshot
 from .runs.records import lease_deadline
 from .selectors import branch_leaf
 from .simulator.directive import strip_directives
@@ -185,11 +183,3 @@ def _session_touch(session: PlaygroundSession, *, prompt: str) -> None:
     if not session.title:
         touched["title"] = session.title = title_from_prompt(prompt)
     PlaygroundSession.objects.filter(pk=session.pk).update(**touched)
-
-
-def snapshot_of(run: Run) -> PriceSnapshot | None:
-    return PriceSnapshot.from_json(run.price_snapshot) if run.price_snapshot else None
-
-
-def cost_total(runs) -> Decimal:
-    return sum((r.cost for r in runs if r.cost is not None), Decimal(0))

@@ -42,10 +42,6 @@ class Clock:
     def content_seen(self) -> None:
         self.last_content = self.now()
 
-    @property
-    def answering(self) -> bool:
-        return self.last_content is not None
-
     def total_left(self) -> float:
         return self.run_started + self.limits.total - self.now()
 

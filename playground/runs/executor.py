@@ -54,10 +54,6 @@ _heartbeat: asyncio.Task | None = None
 _started_clean = False  # the first sweep of this process has run
 
 
-def runs_in_process() -> list[str]:
-    return list(_live)
-
-
 def capacity_left() -> int:
     return settings.PLAYGROUND_MAX_ACTIVE_RUNS - len(_live)
 
@@ -249,5 +245,5 @@ def runs_sweep_here(*, session_id) -> None:
 
 def _sweep_and_render(*, session_id, keep: set[str], everything: bool) -> dict[str, tuple]:
     ended = records.runs_interrupt_expired(session_id=session_id, keep=keep, everything=everything)
-    runs = Run.objects.select_related("pane").filter(pk__in=ended)
+    runs = Run.objects.select_related("pane__session").filter(pk__in=ended)
     return {str(run.id): run_frames(run) for run in runs}

@@ -14,7 +14,7 @@ from django.template.loader import get_template, render_to_string
 from playground.access import SessionAccess
 from playground.models import Run
 from playground.page_context import view_for
-from playground.selectors import run_turn
+from playground.selectors import run_turn, session_cost
 
 from .metrics import RunMetrics
 from .state import RunState
@@ -67,11 +67,13 @@ def snapshot_frame(state: RunState) -> str:
 
 
 def run_frames(run: Run) -> tuple[str, str]:
-    """A finished (or newly shown) run, for editors and for viewers."""
+    """A finished (or newly shown) run, for editors and for viewers, with the session's new
+    total cost."""
     context = {
         "run": run,
         "turn": run_turn(run=run),
         "session_id": run.pane.session_id,
+        "session_cost": session_cost(session=run.pane.session),
         "oob": True,
         "final": not run.is_active,
     }

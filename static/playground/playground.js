@@ -198,6 +198,17 @@
     if (announcer) announcer.textContent = text;
   }
 
+  // A screen reader hears that a run ended and the start of its answer, never every chunk.
+  function announceFinished(message) {
+    const id = /<article id="(run-[\w-]+)"/.exec(message);
+    const run = id && document.getElementById(id[1]);
+    if (!run) return;
+    const status = run.querySelector(".status-label").textContent.trim();
+    const model = run.querySelector(".turn.assistant .who").firstChild.textContent.trim();
+    const answer = run.querySelector(".answer").textContent.trim().slice(0, 300);
+    announce(`${model}: ${status}. ${answer}`);
+  }
+
   document.addEventListener("htmx:wsAfterMessage", (event) => {
     const message = typeof event.detail.message === "string" ? event.detail.message : "";
     if (message.includes('id="composer-reset"')) {
@@ -208,8 +219,7 @@
       document.body.dispatchEvent(new Event("attachments-changed"));
     }
     if (message.includes("data-run-final")) {
-      const status = /data-status="(\w+)"/.exec(message);
-      announce(`Run ${status ? status[1] : "finished"}.`);
+      announceFinished(message);
       document.body.dispatchEvent(new Event("run-finished"));
     }
     syncSendStop();
