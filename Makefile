@@ -1,12 +1,14 @@
 # Seed Playground: `make run` serves the app, `make test` runs the whole suite.
 # Both create ./.venv and install what they need; nothing else has to be prepared.
+# `make stack` runs the production shape: nginx + WORKERS daphne workers on PostgreSQL and Redis.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+WORKERS ?= 2
 
-.PHONY: run test install install-test browser lint bench migrate clean
+.PHONY: run test install install-test browser nginx stack lint bench migrate clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,16 +38,26 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium is missing: browser tests will be skipped (sudo apt-get install chromium)"; fi; }
 
-test: install-test browser
+# Debian's nginx fronts the workers in `make stack` and in the stack tests.
+nginx:
+	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq nginx-light >/dev/null; \
+	  else echo "nginx is missing: the stack tests will be skipped (sudo apt-get install nginx-light)"; fi; }
+
+# Foreground; Ctrl-C stops nginx and the workers. Runtime files (config, logs, key) in .stack/.
+stack: install nginx
+	$(BIN)/python -m deploy.stack --workers $(WORKERS) --port $(PORT) --host $(HOST)
+
+test: install-test browser nginx
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install-test
-	$(BIN)/ruff check playground tests bench
-	$(BIN)/ruff format --check playground tests bench
+	$(BIN)/ruff check playground tests bench deploy
+	$(BIN)/ruff format --check playground tests bench deploy
 
 bench: install-test
 	$(BIN)/python bench/page_weight.py
 	$(BIN)/python bench/ttft_overhead.py
 
 clean:
-	rm -rf $(VENV) staticfiles db.sqlite3
+	rm -rf $(VENV) staticfiles db.sqlite3 .stack

@@ -5,8 +5,10 @@ all; every knob below can be set from the environment for a real deployment.
 """
 
 import os
+import sys
 import tempfile
 from pathlib import Path
+from typing import NoReturn
 
 import dj_database_url
 
@@ -21,17 +23,39 @@ def env_float(name: str, default: float) -> float:
     return float(os.environ.get(name, default))
 
 
+def env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def refuse(message: str) -> NoReturn:
+    # One line and exit status 2, like a bad catalog: a traceback would bury the fix.
+    sys.stderr.write(f"Configuration error: {message}\n")
+    raise SystemExit(2)
+
+
+# The deployment signal. Off, the embedded defaults serve `make run` and `make test` with no
+# environment at all; on, the app refuses unsafe secrets and hosts, and the cookie, redirect and
+# proxy settings below default to "behind a TLS-terminating proxy".
+PRODUCTION = env_bool("PLAYGROUND_PRODUCTION", False)
 DEBUG = env_bool("PLAYGROUND_DEBUG", False)
-# A fixed development key keeps `make run` free of setup; production must set SECRET_KEY.
-SECRET_KEY = os.environ.get("SECRET_KEY", "django-insecure-seed-playground-local-only")
-ALLOWED_HOSTS = [
-    h.strip()
-    for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver").split(",")
-    if h.strip()
-]
-CSRF_TRUSTED_ORIGINS = [
-    o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
-]
+# A fixed development key keeps `make run` free of setup; production must set its own.
+LOCAL_SECRET_KEY = "django-insecure-seed-playground-local-only"  # noqa: S105 (public on purpose)
+SECRET_KEY = os.environ.get("SECRET_KEY", "").strip() or LOCAL_SECRET_KEY
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+
+if PRODUCTION and SECRET_KEY == LOCAL_SECRET_KEY:
+    refuse(
+        "SECRET_KEY is unset or the built-in development key, and PLAYGROUND_PRODUCTION=1: "
+        "set SECRET_KEY to a long random value, e.g. the output of "
+        "`python3 -c 'import secrets; print(secrets.token_urlsafe(50))'`"
+    )
+if PRODUCTION and ("*" in ALLOWED_HOSTS or not os.environ.get("ALLOWED_HOSTS", "").strip()):
+    refuse(
+        f"ALLOWED_HOSTS is {os.environ.get('ALLOWED_HOSTS', '').strip() or 'unset'} and "
+        "PLAYGROUND_PRODUCTION=1: set it to the host names the site is served under, "
+        "comma-separated, e.g. ALLOWED_HOSTS=playground.example.com"
+    )
 
 INSTALLED_APPS = [
     "daphne",
@@ -86,7 +110,15 @@ _sqlite_options = {
     "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
 }
 if os.environ.get("DATABASE_URL"):
-    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+    # Persistent connections save a connect per request; the health check replaces one that the
+    # server (or a PostgreSQL restart) closed meanwhile instead of failing the request.
+    DATABASES = {
+        "default": dj_database_url.parse(
+            os.environ["DATABASE_URL"],
+            conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", 600)),
+            conn_health_checks=True,
+        )
+    }
 else:
     DATABASES = {
         "default": {
@@ -109,7 +141,20 @@ if os.environ.get("REDIS_URL"):
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [os.environ["REDIS_URL"]], "capacity": 1000, "expiry": 30},
+            "CONFIG": {
+                "hosts": [os.environ["REDIS_URL"]],
+                # Keys start with this: two installs (or test suites) can share one Redis.
+                "prefix": os.environ.get("REDIS_PREFIX", "playground"),
+                # All sockets of one worker share one Redis queue, and a full queue drops frames
+                # silently (a hole in a live answer): 10,000 is seconds of backlog at hundreds of
+                # viewers x 25 frames/s, and a few MB of Redis at worst.
+                "capacity": 10_000,
+                # A frame still unread after a minute belongs to a stuck worker: drop it then.
+                "expiry": 60,
+                # Group membership outlives any run (PLAYGROUND_TOTAL_TIMEOUT) and daphne's own
+                # 24 h websocket limit, so a watcher never silently drops out of a live run.
+                "group_expiry": 86_400,
+            },
         }
     }
 else:
@@ -134,6 +179,23 @@ STORAGES = {
 }
 
 SESSION_COOKIE_HTTPONLY = True
+# Behind TLS (production's default) cookies never travel over plain http, http is redirected
+# to https, and the proxy's X-Forwarded-Proto says which one the browser used.
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", PRODUCTION)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", PRODUCTION)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
+_proxy_ssl_header = os.environ.get(
+    "SECURE_PROXY_SSL_HEADER", "X-Forwarded-Proto" if PRODUCTION else ""
+).strip()
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_" + _proxy_ssl_header.upper().replace("-", "_"), "https") if _proxy_ssl_header else None
+)
+USE_X_FORWARDED_HOST = env_bool("USE_X_FORWARDED_HOST", False)
+# HSTS is opt-in even in production: browsers remember it for the whole max-age, so a mistake
+# (or a later move back to http) locks visitors out.
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 0))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 SESSION_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -1,0 +1,1 @@
+"""Deployment: nginx templates and the production-shaped stack (`make stack`)."""
