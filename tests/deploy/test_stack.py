@@ -23,13 +23,16 @@ SLOW = "[[sim tps=40 ttft=0]]"  # a run of ~2 s, long enough to join it from els
 
 
 def open_page(stack) -> httpx.Response:
-    page = httpx.get(stack.url + "/")
+    """`/` redirects to the session it opens; the cookie comes with the redirect."""
+    with httpx.Client(follow_redirects=True) as client:
+        page = client.get(stack.url + "/")
+        page.session_cookie = client.cookies["sessionid"]
     assert page.status_code == 200
     return page
 
 
 def open_socket(stack, page: httpx.Response, *, cookie: bool = True):
-    headers = {"Cookie": f"sessionid={page.cookies['sessionid']}"} if cookie else {}
+    headers = {"Cookie": f"sessionid={page.session_cookie}"} if cookie else {}
     url = stack.url.replace("http", "ws", 1) + socket_path(page.text)
     return connect(url, origin=stack.url, additional_headers=headers, open_timeout=10)
 
@@ -46,7 +49,7 @@ def frames_of(socket, run_id: str, *, count: int, seconds: float = 15) -> list[s
 def test_nginx_serves_the_page_from_a_worker(stack):
     page = open_page(stack)
     assert page.headers["content-type"].startswith("text/html")
-    assert "sessionid" in page.cookies
+    assert page.session_cookie
     assert "/ws/sessions/" in socket_path(page.text)
     assert stack.upstreams("/", count=1)[0] in stack.worker_addresses
 
@@ -125,7 +128,7 @@ def test_make_stack_stops_nginx_and_its_workers_on_ctrl_c(stack, tmp_path):
 def test_a_crashed_worker_is_routed_around(stack):
     stack.kill_worker(0)
     try:
-        statuses = [httpx.get(stack.url + "/").status_code for _ in range(4)]
+        statuses = [open_page(stack).status_code for _ in range(4)]
         assert statuses == [200] * 4
         assert set(stack.upstreams("/", count=4)) == {stack.worker_addresses[1]}
     finally:
