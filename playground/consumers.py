@@ -16,6 +16,9 @@ from .selectors import run_get, runs_active_in
 from .ws_messages import BadMessage, parse
 
 CLOSE_NOT_FOUND = 4404
+READ_ONLY = (
+    "This is a read-only view of the session: nothing can be sent, stopped or rerun from it."
+)
 
 
 def _access_for_scope(scope) -> SessionAccess | None:
@@ -36,8 +39,12 @@ def _active_run_ids(access: SessionAccess) -> list[str]:
 
 
 class PlaygroundConsumer(AsyncWebsocketConsumer):
+    async def resolve(self) -> SessionAccess | None:
+        """Who this socket is: the session's owner here (a share link's viewer elsewhere)."""
+        return await on_request_thread(_access_for_scope)(self.scope)
+
     async def connect(self):
-        self.access = await on_request_thread(_access_for_scope)(self.scope)
+        self.access = await self.resolve()
         self.watching: set[str] = set()
         self.waiting_snapshot: set[str] = set()
         self.seen: dict[str, int] = {}
@@ -70,6 +77,9 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
         await handler(message)
 
     async def receive(self, text_data=None, bytes_data=None):
+        if not self.access.can_edit:  # a viewer: every action is refused, nothing is read
+            await self.send_errors([READ_ONLY])
+            return
         try:
             message = parse(text_data)
         except BadMessage as error:
@@ -139,6 +149,10 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=event["html"] if self.access.can_edit else event["view_html"])
         for run_id in event["run_ids"]:
             await self.watch(run_id, resync=True)
+
+    async def session_gone(self, event: dict):
+        """The session was deleted: its pages have nothing left to follow."""
+        await self.close(code=CLOSE_NOT_FOUND)
 
     async def run_frame(self, event: dict):
         run_id, kind, seq = event["run_id"], event["kind"], event["seq"]

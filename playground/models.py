@@ -2,12 +2,16 @@
 
 A Run is one request to a model and everything it produced and cost. Runs form a tree through
 `parent` (edit-and-resend and regenerate branch from an earlier point); a pane shows the thread
-that ends at its `head`.
+that ends at its `head`. Runs are the cost ledger: once a run has finished, nothing changes it
+(RunQuerySet and Run.save refuse). A ShareLink lets anyone holding it watch a session.
 """
+
+from __future__ import annotations
 
 import uuid
 
 from django.db import models
+from django.utils import timezone
 
 
 class PlaygroundSession(models.Model):
@@ -15,7 +19,7 @@ class PlaygroundSession(models.Model):
     # Who may see and change it: "user:<pk>" for a signed-in user, "anon:<hash>" for a browser.
     owner_key = models.CharField(max_length=80, db_index=True)
     title = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now)  # an import keeps its date
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -31,13 +35,53 @@ class Round(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     session = models.ForeignKey(PlaygroundSession, on_delete=models.CASCADE, related_name="rounds")
     prompt = models.TextField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    # The answer judged best among the round's runs (a choice about runs, not a change to one).
+    preferred = models.ForeignKey(
+        "Run", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # A default rather than auto_now_add: copies and imports keep the original times (the
+    # order of turns and branches).
+    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["created_at"]
 
     def __str__(self) -> str:
         return f"Round {self.id}"
+
+
+class ShareLink(models.Model):
+    """A read-only link to a session. Only the SHA-256 of its token is stored: the link itself is
+    shown once, when it is made, and a database dump holds nothing that opens it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    session = models.ForeignKey(
+        PlaygroundSession, on_delete=models.CASCADE, related_name="share_links"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    # How the owner appears to viewers; nothing else about them is shown.
+    display_name = models.CharField(max_length=80, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_viewed_at = models.DateTimeField(null=True, blank=True)
+    views = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Share link {self.id}"
+
+    def is_open(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+    @property
+    def state(self) -> str:
+        if self.revoked_at is not None:
+            return "revoked"
+        return "active" if self.is_open() else "expired"
 
 
 class Pane(models.Model):
@@ -84,6 +128,33 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class FinishedRunError(Exception):
+    """A finished run is a ledger entry: what it asked, answered and cost never changes."""
+
+
+class RunQuerySet(models.QuerySet):
+    """Updates only ever reach runs still streaming (or queued): the guard is part of the SQL, so
+    a run that finished meanwhile stays as it ended. A queryset that could touch finished runs
+    is refused outright, unless it comes from `active()`, which says so by construction."""
+
+    _active_only = False
+
+    def active(self) -> RunQuerySet:
+        narrowed = self.filter(status__in=Run.ACTIVE)
+        narrowed._active_only = True
+        return narrowed
+
+    def _clone(self):
+        clone = super()._clone()
+        clone._active_only = self._active_only
+        return clone
+
+    def update(self, **fields) -> int:
+        if not self._active_only and self.exclude(status__in=Run.ACTIVE).exists():
+            raise FinishedRunError("finished runs cannot be updated")
+        return super(RunQuerySet, self.filter(status__in=Run.ACTIVE)).update(**fields)
 
 
 class Run(models.Model):
@@ -146,14 +217,31 @@ class Run(models.Model):
     # The worker streaming this run renews the lease; an active run whose lease ran out belongs
     # to a worker that died, and any other worker marks it interrupted.
     lease_until = models.DateTimeField(null=True, blank=True, db_index=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    # Came from an export file: its cost and price snapshot are as recorded there.
+    imported = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)  # copies keep the original order
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RunQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at"]
 
     def __str__(self) -> str:
         return f"Run {self.id} ({self.status})"
+
+    def save(self, *args, **kwargs):
+        """New runs are stored freely; a stored run only while it is still active."""
+        if not self._state.adding and self._stored_final():
+            raise FinishedRunError(f"run {self.pk} has finished and cannot change")
+        super().save(*args, **kwargs)
+
+    def _stored_final(self) -> bool:
+        return Run.objects.filter(pk=self.pk).exclude(status__in=self.ACTIVE).exists()
+
+    @property
+    def is_preferred(self) -> bool:
+        return self.round_id is not None and self.round.preferred_id == self.id
 
     @property
     def is_active(self) -> bool:

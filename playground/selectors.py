@@ -4,9 +4,8 @@ pane, run or attachment is simply not found (a 404)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 
-from django.db.models import Count, Max, Prefetch, Sum
+from django.db.models import Count, F, Max, Prefetch, Q, Sum
 
 from .access import SessionAccess, as_uuid
 from .models import Attachment, Pane, PlaygroundSession, Run
@@ -16,18 +15,29 @@ def session_latest_for(*, viewer_key: str) -> PlaygroundSession | None:
     return PlaygroundSession.objects.filter(owner_key=viewer_key).first()
 
 
-def sessions_for(*, viewer_key: str):
-    """The viewer's sessions, newest activity first, with their total cost and run count."""
-    return (
-        PlaygroundSession.objects.filter(owner_key=viewer_key)
-        .annotate(
-            total_cost=Sum("panes__runs__cost"),
-            run_count=Count("panes__runs"),
-            last_run_at=Max("panes__runs__created_at"),
+SESSION_SORTS = {"activity": "Last activity", "cost": "Cost"}
+
+
+def sessions_for(*, viewer_key: str, query: str = "", sort: str = "activity"):
+    """The viewer's sessions with their total cost and run count, newest activity (or highest
+    cost) first; with a query, those whose title, or a prompt or answer, contains it. One code
+    path for SQLite and PostgreSQL: a case-insensitive contains, matched in a subquery so the
+    sums still count every run."""
+    sessions = PlaygroundSession.objects.filter(owner_key=viewer_key)
+    if query:
+        said = Q(prompt__icontains=query) | Q(text__icontains=query)
+        matching = Run.objects.filter(said, pane__session__owner_key=viewer_key)
+        sessions = sessions.filter(
+            Q(title__icontains=query) | Q(id__in=matching.values("pane__session_id"))
         )
-        .prefetch_related("panes")
-        .order_by("-updated_at")
-    )
+    sessions = sessions.annotate(
+        total_cost=Sum("panes__runs__cost"),
+        run_count=Count("panes__runs"),
+        last_run_at=Max("panes__runs__created_at"),
+    ).prefetch_related("panes")
+    if sort == "cost":
+        return sessions.order_by(F("total_cost").desc(nulls_last=True), "-updated_at")
+    return sessions.order_by("-updated_at")
 
 
 def panes_of(*, access: SessionAccess) -> list[Pane]:
@@ -57,7 +67,8 @@ def pane_runs(*, pane_id) -> dict:
     """Every run of a pane by id (file bytes and recorded requests left out): one query for
     the thread, its branches and their attachments."""
     files = Prefetch("attachments", queryset=Attachment.objects.defer("data"))
-    runs = Run.objects.filter(pane_id=pane_id).defer(*HEAVY_RUN_FIELDS)
+    runs = Run.objects.filter(pane_id=pane_id).select_related("round")
+    runs = runs.defer(*HEAVY_RUN_FIELDS, "round__prompt")
     return {r.id: r for r in runs.prefetch_related(files)}
 
 
@@ -157,8 +168,3 @@ def attachment_get_for(*, viewer_key: str, attachment_id) -> Attachment:
 
 def runs_active_in(*, session: PlaygroundSession) -> list[Run]:
     return list(Run.objects.filter(pane__session=session, status__in=Run.ACTIVE))
-
-
-def session_cost(*, session: PlaygroundSession) -> Decimal:
-    total = Run.objects.filter(pane__session=session).aggregate(total=Sum("cost"))["total"]
-    return total or Decimal(0)

@@ -250,3 +250,6 @@ PLAYGROUND_MAX_ATTACHMENT_BYTES = {
     "video": 50 * 1024 * 1024,
     "document": 20 * 1024 * 1024,
 }
+# Session imports (JSON exports): the largest file, and the most runs in one.
+PLAYGROUND_MAX_IMPORT_BYTES = int(os.environ.get("PLAYGROUND_MAX_IMPORT_BYTES", 20 * 1024 * 1024))
+PLAYGROUND_MAX_IMPORT_RUNS = int(os.environ.get("PLAYGROUND_MAX_IMPORT_RUNS", 10_000))

@@ -1,6 +1,21 @@
-from django.urls import path
+from django.urls import path, register_converter
 
-from .views import files, pages, panes, runs
+from .views import files, pages, panes, runs, sharing, transfer
+
+
+class ExportFormat:
+    """The file formats a session exports to."""
+
+    regex = "json|md"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(ExportFormat, "fmt")
 
 urlpatterns = [
     path("", pages.index, name="index"),
@@ -21,6 +36,35 @@ urlpatterns = [
         name="pane_branch",
     ),
     path("sessions/<uuid:session_id>/runs/<uuid:run_id>/code/", runs.run_code, name="run_code"),
+    # Library: duplicate, export, import.
+    path("sessions/import/", transfer.session_import_file, name="session_import"),
+    path(
+        "sessions/<uuid:session_id>/duplicate/",
+        transfer.session_duplicate,
+        name="session_duplicate",
+    ),
+    path(
+        "sessions/<uuid:session_id>/export.<fmt:fmt>",
+        transfer.session_export_file,
+        name="session_export",
+    ),
+    # Share links: the owner's dialog, and what a link opens.
+    path("sessions/<uuid:session_id>/shares/", sharing.shares, name="shares"),
+    path("sessions/<uuid:session_id>/shares/new/", sharing.share_new, name="share_new"),
+    path(
+        "sessions/<uuid:session_id>/shares/<uuid:share_id>/revoke/",
+        sharing.share_revoke_link,
+        name="share_revoke",
+    ),
+    path(
+        "sessions/<uuid:session_id>/shares/<uuid:share_id>/regenerate/",
+        sharing.share_regenerate_link,
+        name="share_regenerate",
+    ),
+    path("s/<str:token>/", sharing.shared_session, name="shared"),
+    path("s/<str:token>/fork/", sharing.shared_fork, name="shared_fork"),
+    path("s/<str:token>/export.<fmt:fmt>", sharing.shared_export, name="shared_export"),
+    path("robots.txt", sharing.robots, name="robots"),
     path("attachments/", files.attachment_upload, name="attachment_upload"),
     path("attachments/<uuid:attachment_id>/", files.attachment_content, name="attachment"),
 ]

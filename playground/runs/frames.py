@@ -12,9 +12,10 @@ from __future__ import annotations
 from django.template.loader import get_template, render_to_string
 
 from playground.access import SessionAccess
+from playground.ledger import session_ledger
 from playground.models import Run
 from playground.page_context import view_for
-from playground.selectors import run_turn, session_cost
+from playground.selectors import run_turn
 
 from .metrics import RunMetrics
 from .state import RunState
@@ -67,13 +68,13 @@ def snapshot_frame(state: RunState) -> str:
 
 
 def run_frames(run: Run) -> tuple[str, str]:
-    """A finished (or newly shown) run, for editors and for viewers, with the session's new
-    total cost."""
+    """A finished (or newly shown) run, for editors and for viewers, with the session's ledger
+    (its cost and tokens, per model) as it now stands."""
     context = {
         "run": run,
         "turn": run_turn(run=run),
         "session_id": run.pane.session_id,
-        "session_cost": session_cost(session=run.pane.session),
+        "ledger": session_ledger(session=run.pane.session),
         "oob": True,
         "final": not run.is_active,
     }

@@ -1,5 +1,7 @@
 """Writes of a streaming run: checkpoints, the end, leases, and runs whose worker is gone.
 
+Every write goes through `Run.objects.active()`: it can only change a run that is still active,
+so a run that finished (or was interrupted by another worker) meanwhile stays as it ended.
 These run on the run-persistence threads (runs.persist), never on the thread that serves
 connects and sends, so a busy stream cannot delay a new page or a new run.
 """
@@ -16,8 +18,10 @@ from playground.catalog import get_catalog
 from playground.models import Run
 from playground.pricing import Cost, cost_for_usage
 from playground.providers.types import Usage
+from playground.redaction import known_secrets, scrub
 from playground.tokens import count_text_tokens
 
+SAID = ("text", "reasoning", "error_message", "provider_message")
 INTERRUPTED_MESSAGE = (
     "The server stopped while this run was streaming. The text received before that is kept "
     "with its cost; retry to run it again."
@@ -26,7 +30,7 @@ INTERRUPTED_MESSAGE = (
 
 def run_checkpoint(*, run_id, text: str, reasoning: str) -> None:
     """Keep what has arrived so far, so a crash or a reload loses at most a second."""
-    Run.objects.filter(pk=run_id, status=Run.Status.STREAMING).update(
+    Run.objects.active().filter(pk=run_id, status=Run.Status.STREAMING).update(
         text=text, reasoning=reasoning, lease_until=lease_deadline(), updated_at=timezone.now()
     )
 
@@ -34,7 +38,10 @@ def run_checkpoint(*, run_id, text: str, reasoning: str) -> None:
 def run_finish(*, run_id, fields: dict, cost: Cost | None) -> Run:
     if cost is not None:
         fields |= cost_fields(cost)
-    Run.objects.filter(pk=run_id, status__in=Run.ACTIVE).update(lease_until=None, **fields)
+    # A provider that echoes the key in its error (or a model that repeats it): never stored.
+    keys = known_secrets()
+    fields |= {name: scrub(fields[name], keys) for name in SAID if fields.get(name)}
+    Run.objects.active().filter(pk=run_id).update(lease_until=None, **fields)
     return Run.objects.select_related("pane__session").get(pk=run_id)
 
 
@@ -53,9 +60,7 @@ def lease_deadline():
 
 def runs_lease_renew(*, run_ids) -> None:
     if run_ids:
-        Run.objects.filter(pk__in=run_ids, status__in=Run.ACTIVE).update(
-            lease_until=lease_deadline()
-        )
+        Run.objects.active().filter(pk__in=run_ids).update(lease_until=lease_deadline())
 
 
 def runs_interrupt_expired(*, session_id=None, keep=(), everything=False) -> list[str]:
@@ -92,4 +97,4 @@ def run_interrupt(*, run: Run) -> bool:
     model = get_catalog().models.get(f"{run.provider_id}/{run.model_id}")
     if model is not None:
         fields |= cost_fields(cost_for_usage(pricing=model.pricing, usage=usage))
-    return bool(Run.objects.filter(pk=run.pk, status__in=Run.ACTIVE).update(**fields))
+    return bool(Run.objects.active().filter(pk=run.pk).update(**fields))

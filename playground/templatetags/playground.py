@@ -29,6 +29,16 @@ def money(amount):
 
 
 @register.filter
+def param_value(value) -> str:
+    """A stored parameter as the panel showed it."""
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value) or "—"
+    return "—" if value is None or value == "" else str(value)
+
+
+@register.filter
 def dialect_label(dialect: str) -> str:
     return DIALECT_LABELS.get(dialect, dialect)
 

@@ -8,9 +8,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from playground import services
+from playground.ledger import session_ledger
 from playground.page_context import page_context
 from playground.runs.executor import runs_sweep_here
-from playground.selectors import session_cost, session_latest_for, sessions_for
+from playground.selectors import SESSION_SORTS, session_latest_for, sessions_for
+from playground.sharing import session_sockets_close
 
 from .access import editable_access, session_access, viewer_key
 
@@ -29,7 +31,7 @@ def index(request: HttpRequest) -> HttpResponse:
 def session_detail(request: HttpRequest, session_id) -> HttpResponse:
     access = session_access(request, session_id)
     runs_sweep_here(session_id=access.session.id)
-    context = page_context(access=access) | {"session_cost": session_cost(session=access.session)}
+    context = page_context(access=access) | {"ledger": session_ledger(session=access.session)}
     return render(request, "playground/session.html", context)
 
 
@@ -41,9 +43,18 @@ def session_new(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def session_list(request: HttpRequest) -> HttpResponse:
-    sessions = sessions_for(viewer_key=viewer_key(request))
+    return sessions_page(request)
+
+
+def sessions_page(request: HttpRequest, *, status: int = 200, **extra) -> HttpResponse:
+    """The viewer's sessions: searched by title, prompt and answer; by activity or cost."""
+    query = " ".join(request.GET.get("q", "").split())[:200]
+    sort = request.GET.get("sort", "activity")
+    sort = sort if sort in SESSION_SORTS else "activity"
+    sessions = sessions_for(viewer_key=viewer_key(request), query=query, sort=sort)
     page = Paginator(sessions, SESSIONS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "playground/sessions.html", {"page": page})
+    context = {"page": page, "query": query, "sort": sort, "sorts": SESSION_SORTS} | extra
+    return render(request, "playground/sessions.html", context, status=status)
 
 
 @require_POST
@@ -61,6 +72,7 @@ def session_rename(request: HttpRequest, session_id) -> HttpResponse:
 def session_delete(request: HttpRequest, session_id) -> HttpResponse:
     access = editable_access(request, session_id)
     services.session_delete(access=access)
+    session_sockets_close(session_id=session_id)  # its tabs and share viewers: it is gone
     if request.htmx and request.POST.get("row"):
         return HttpResponse("")  # the row disappears
     return redirect("sessions")

@@ -24,8 +24,8 @@
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && event.target.closest("#composer")) {
       event.preventDefault();
       if (!streaming()) composer().requestSubmit();
-    } else if (event.key === "Escape" && streaming() && !event.target.closest("dialog")) {
-      event.preventDefault();
+    } else if (event.key === "Escape" && streaming() && !event.target.closest("dialog") && $("#stop-button")) {
+      event.preventDefault();  // (a shared page has no Stop: viewers only watch)
       $("#stop-button").click();
     }
   });
@@ -179,14 +179,17 @@
     input.setAttribute("accept", shared.join(","));
   }
 
-  // Code dialog: opens once its content has arrived.
+  // Dialogs (View code, Share) open once their content has arrived; focus goes to what is
+  // there to do: the chosen tab, a new link to copy, or the first field.
+  function showDialog(body) {
+    const dialog = body.closest("dialog");
+    if (!dialog.open) dialog.showModal();
+    const first = $("[role=tab][aria-selected=true], #share-url, #share-name", dialog);
+    if (first) first.focus();
+    if (first && first.id === "share-url") first.select();
+  }
   document.addEventListener("htmx:afterSwap", (event) => {
-    if (event.target.id === "code-dialog-body") {
-      const dialog = $("#code-dialog");
-      if (!dialog.open) dialog.showModal();
-      const first = $("[role=tab][aria-selected=true]", dialog);
-      if (first) first.focus();
-    }
+    if (event.target.matches("#code-dialog-body, [data-dialog-body]")) showDialog(event.target);
     syncAccept();
     syncAllSliders();
     syncSendStop();
@@ -234,7 +237,14 @@
   // Connection state, so a lost socket is visible (htmx reconnects by itself).
   function connection(state) { document.body.dataset.socket = state; }
   document.addEventListener("htmx:wsOpen", () => connection("open"));
-  document.addEventListener("htmx:wsClose", () => connection("closed"));
+  // 4404: what the socket followed is gone (a revoked or expired share link, a deleted
+  // session); htmx does not reconnect, and the page says so.
+  document.addEventListener("htmx:wsClose", (event) => {
+    const gone = event.detail.event && event.detail.event.code === 4404;
+    connection(gone ? "gone" : "closed");
+    const notice = $("#share-gone");
+    if (gone && notice) notice.hidden = false;
+  });
 
   // Settings are saved half a second after typing stops; a reload or a closed tab in that half
   // second still saves them on the way out.

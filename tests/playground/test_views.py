@@ -5,7 +5,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from playground import services
-from playground.models import Attachment, Pane, PlaygroundSession, Round, Run
+from playground.models import Attachment, Pane, PlaygroundSession, Run
+from tests.playground.helpers import add_run, open_session, settings_url
 
 pytestmark = pytest.mark.django_db
 
@@ -14,29 +15,6 @@ PNG = (
     b"\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N"
     b"\x00\x00\x00\x00IEND\xaeB`\x82"
 )
-
-
-def open_session(client):
-    page = client.get("/", follow=True)
-    session = PlaygroundSession.objects.latest("created_at")
-    return session, session.panes.get(), page.content.decode()
-
-
-def settings_url(session, pane):
-    return f"/sessions/{session.id}/panes/{pane.id}/settings/"
-
-
-def add_run(pane, *, prompt, parent=None, text="An answer.", status="done"):
-    round = Round.objects.create(session=pane.session, prompt=prompt)
-    run = Run.objects.create(
-        pane=pane, round=round, parent=parent, prompt=prompt, provider_id="simulator",
-        model_id="seed-2-0-mini", model_name="Seed 2.0 Mini", dialect="chat", text=text,
-        status=status, input_tokens=10, output_tokens=5, reasoning_tokens=0, cost="0.000002",
-        usage_source="reported",
-    )  # fmt: skip
-    pane.head = run
-    pane.save(update_fields=["head"])
-    return run
 
 
 def test_index_opens_a_new_session_with_the_simulator_as_default_model(client):
@@ -362,14 +340,13 @@ def test_bad_ids_are_not_found_not_errors(client):
 
 def test_view_code_is_highlighted_with_a_copy_button_per_language(client):
     session, pane, _ = open_session(client)
-    run = add_run(pane, prompt="hi")
-    Run.objects.filter(pk=run.pk).update(
-        request={
+    run = add_run(
+        pane, prompt="hi", request={
             "url": "https://api.empiriolabs.ai/v1/chat/completions",
             "headers": {"Authorization": "Bearer $EMPIRIOLABS_API_KEY"},
             "json": {"model": "seed-2-0-mini", "stream": True},
-        }  # fmt: skip
-    )
+        },
+    )  # fmt: skip
     html = client.get(f"/sessions/{session.id}/runs/{run.id}/code/").content.decode()
     assert html.count('role="tab"') == 3 and html.count('role="tabpanel"') == 3
     for label in ("curl", "Python", "JavaScript"):
