@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django import forms
@@ -144,6 +145,7 @@ def params_initial(*, spec: ModelSpec, dialect: str, previous: dict[str, Any]) -
     return kept
 
 
+@functools.cache  # the catalog is loaded once per process
 def model_choices() -> list[tuple[str, list[tuple[str, str]]]]:
     catalog = get_catalog()
     groups: dict[str, list[tuple[str, str]]] = {}

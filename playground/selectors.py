@@ -159,6 +159,11 @@ def runs_active_in(*, session: PlaygroundSession) -> list[Run]:
     return list(Run.objects.filter(pane__session=session, status__in=Run.ACTIVE))
 
 
+def panes_streaming(*, session: PlaygroundSession) -> list[int]:
+    runs = Run.objects.filter(pane__session=session, status__in=Run.ACTIVE)
+    return list(runs.values_list("pane_id", flat=True))
+
+
 def session_cost(*, session: PlaygroundSession) -> Decimal:
     total = Run.objects.filter(pane__session=session).aggregate(total=Sum("cost"))["total"]
     return total or Decimal(0)

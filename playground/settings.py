@@ -158,8 +158,9 @@ if os.environ.get("REDIS_URL"):
         }
     }
 else:
+    # One worker: in-process fan-out without expiry scans (see playground/layers.py).
     CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 1000}}
+        "default": {"BACKEND": "playground.layers.LocalChannelLayer", "CONFIG": {"capacity": 500}}
     }
 
 LANGUAGE_CODE = "en-us"
@@ -232,13 +233,18 @@ PLAYGROUND_SIMULATOR_TTFT = env_float("PLAYGROUND_SIMULATOR_TTFT", 0.3)
 PLAYGROUND_FRAMES_PER_SECOND = env_float("PLAYGROUND_FRAMES_PER_SECOND", 25)
 # How often the live metrics (tokens, cost, tokens/s) ride along with those frames.
 PLAYGROUND_METRICS_PER_SECOND = env_float("PLAYGROUND_METRICS_PER_SECOND", 4)
+# A browser whose socket has this many bytes not yet sent is behind: it skips frames and gets one
+# snapshot once it catches up, so a stalled tab cannot grow the worker's memory.
+PLAYGROUND_SOCKET_BACKLOG_BYTES = int(os.environ.get("PLAYGROUND_SOCKET_BACKLOG_BYTES", 1 << 20))
 # Runs one worker process streams at once; a send over the cap is answered "busy, retry".
 PLAYGROUND_MAX_ACTIVE_RUNS = int(os.environ.get("PLAYGROUND_MAX_ACTIVE_RUNS", 400))
 # A streaming run's worker renews its lease every third of this; another worker marks a run whose
 # lease ran out (its worker died) interrupted, so a crash shows within a few seconds.
 PLAYGROUND_RUN_LEASE_SECONDS = env_float("PLAYGROUND_RUN_LEASE_SECONDS", 6)
-# Threads writing streaming runs (checkpoints, results, leases), apart from the request thread.
+# Database threads: for streaming runs (checkpoints, results, leases) and for websocket work
+# (connects, sends), apart from each other and from the page views' threads.
 PLAYGROUND_RUN_DB_THREADS = int(os.environ.get("PLAYGROUND_RUN_DB_THREADS", 2))
+PLAYGROUND_SOCKET_DB_THREADS = int(os.environ.get("PLAYGROUND_SOCKET_DB_THREADS", 3))
 # One worker process (the embedded profile): at its start no run can still be streaming, so
 # runs left "streaming" by the previous process are interrupted at once, not after their lease.
 PLAYGROUND_SINGLE_WORKER = not os.environ.get("REDIS_URL")

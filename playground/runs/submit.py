@@ -23,9 +23,9 @@ from playground.providers.types import UpstreamRequest
 from playground.selectors import (
     attachments_get_for,
     panes_of,
+    panes_streaming,
     run_get,
     run_thread,
-    runs_active_in,
 )
 
 from .upstream import upstream_request_for
@@ -175,7 +175,7 @@ def _settings_message(invalid) -> str:
 
 
 def _busy(*, access: SessionAccess, panes: list[Pane]) -> list[str]:
-    streaming = {run.pane_id for run in runs_active_in(session=access.session)}
+    streaming = set(panes_streaming(session=access.session))
     if any(pane.pk in streaming for pane in panes):
         return ["A run is still streaming: stop it (Esc) or wait until it ends, then send."]
     return []

@@ -23,7 +23,9 @@ def http_client() -> httpx.AsyncClient:
     loop = asyncio.get_running_loop()
     client = _clients.get(loop)
     if client is None or client.is_closed:
-        limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
+        # Sized for the per-worker run cap: a run never waits for a connection of the pool.
+        cap = settings.PLAYGROUND_MAX_ACTIVE_RUNS + 10
+        limits = httpx.Limits(max_connections=cap, max_keepalive_connections=min(cap, 100))
         client = httpx.AsyncClient(
             limits=limits,
             follow_redirects=False,
