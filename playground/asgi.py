@@ -13,6 +13,7 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from playground.accounts.middleware import WebsocketLoginRequired  # noqa: E402
 from playground.routing import websocket_urlpatterns  # noqa: E402
 from playground.simulator.mount import SimulatorMount  # noqa: E402
 
@@ -20,7 +21,7 @@ application = ProtocolTypeRouter(
     {
         "http": SimulatorMount(django_http),
         "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            AuthMiddlewareStack(WebsocketLoginRequired(URLRouter(websocket_urlpatterns)))
         ),
     }
 )

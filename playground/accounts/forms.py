@@ -1,0 +1,90 @@
+"""Sign-up, a rate-limited log-in, a write-only key field and the monthly budget."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.core.exceptions import ValidationError
+
+from . import throttle
+
+
+class ThrottledLogin:
+    """Failed log-ins count per account and per address; over either limit even the right
+    password is refused until the window ends, and the message says how long that is."""
+
+    wait = 0
+
+    def clean(self):
+        username = self.cleaned_data.get("username") or ""
+        address = throttle.client_address(self.request) if self.request else "unknown"
+        account, per_address = throttle.login_limits()
+        waits = (
+            throttle.wait_seconds(account, username),
+            throttle.wait_seconds(per_address, address),
+        )
+        self.wait = max(waits)
+        if self.wait:
+            who = "this account" if waits[0] else "this address"
+            raise ValidationError(
+                f"Too many failed log-ins for {who}. Try again in {throttle.wait_text(self.wait)}.",
+                code="throttled",
+            )
+        try:
+            cleaned = super().clean()
+        except ValidationError:
+            throttle.hit(account, username)
+            throttle.hit(per_address, address)
+            raise
+        throttle.clear(account, username)
+        return cleaned
+
+
+class LoginForm(ThrottledLogin, AuthenticationForm):
+    pass
+
+
+class AdminLoginForm(ThrottledLogin, AdminAuthenticationForm):
+    pass
+
+
+class SignupForm(UserCreationForm):
+    email = forms.EmailField(help_text="For resetting a forgotten password; never shown to others.")
+
+    class Meta(UserCreationForm.Meta):
+        model = get_user_model()
+        fields = ("username", "email")
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip()
+        if get_user_model().objects.filter(email__iexact=email).exists():
+            raise ValidationError("An account with this e-mail address exists: log in instead.")
+        return email
+
+
+class KeyForm(forms.Form):
+    # Write-only: the page never sends a stored key back, not even into this field.
+    key = forms.CharField(
+        label="API key",
+        strip=True,
+        max_length=500,
+        widget=forms.PasswordInput(
+            render_value=False, attrs={"autocomplete": "off", "spellcheck": "false"}
+        ),
+    )
+
+
+class BudgetForm(forms.Form):
+    limit = forms.DecimalField(
+        label="Monthly budget (USD)",
+        required=False,
+        min_value=Decimal(0),
+        max_value=Decimal(10**9),
+        max_digits=14,
+        decimal_places=4,
+        help_text="Leave empty for no cap. Runs whose worst case would pass it are refused.",
+    )
