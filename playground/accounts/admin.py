@@ -28,8 +28,10 @@ class BudgetInline(admin.StackedInline):
 
 @admin.register(User)
 class PlaygroundUserAdmin(UserAdmin):
-    inlines = [BudgetInline]
     list_display = ("username", "email", "is_staff", "is_active", "last_login", "usage")
+
+    def get_inlines(self, request, obj):
+        return [BudgetInline] if obj is not None else []  # the add form stays Django's own
 
     @admin.display(description="Usage")
     def usage(self, user) -> str:

@@ -19,7 +19,7 @@ def scrub_key(text: str, key: str) -> str:
     if len(key) < PIECE:
         return text
     head = re.escape(key[: min(6, len(key) // 3)])
-    text = re.sub(head + r"[*…•.]+\S*", REDACTED, text)  # sk-abc…wxyz, sk-abc*****wxyz
+    text = re.sub(head + r"\S*[*…•]\S*", REDACTED, text)  # sk-abc…wxyz, sk-abc*****wxyz
     for start in range(len(key) - PIECE + 1):
         piece = key[start : start + PIECE]
         if piece in text:
