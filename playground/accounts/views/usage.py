@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -75,9 +75,9 @@ def usage_page(request: HttpRequest) -> HttpResponse:
 def usage_csv(request: HttpRequest) -> HttpResponse:
     owner, subject = _subject(request)
     first = window_start(days=_days(request))
-    response = StreamingHttpResponse(
-        csv_lines(owner_key=owner, first_day=first), content_type="text/csv; charset=utf-8"
-    )
+    # One body, not a stream: under ASGI a streamed sync generator would hop threads per line.
+    body = "".join(csv_lines(owner_key=owner, first_day=first))
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
     name = f"usage-{subject.get_username() if subject else 'browser'}-{first:%Y%m%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{_ascii(name)}"'
     return response
