@@ -31,6 +31,14 @@ class ModelTotal:
     output_tokens: int = 0
     reasoning_tokens: int = 0
 
+    @property
+    def uncached_input_tokens(self) -> int:
+        return self.input_tokens - self.cached_input_tokens
+
+    @property
+    def answer_tokens(self) -> int:
+        return self.output_tokens - self.reasoning_tokens
+
 
 @dataclass(frozen=True)
 class SessionTotal:
@@ -58,13 +66,11 @@ class UsageReport:
 
     def tokens(self) -> list[tuple[str, int]]:
         """Tokens by kind, each counted once (input excludes cached, output excludes reasoning)."""
-        cached = sum(m.cached_input_tokens for m in self.models)
-        reasoning = sum(m.reasoning_tokens for m in self.models)
         return [
-            ("Input", sum(m.input_tokens for m in self.models) - cached),
-            ("Cached input", cached),
-            ("Output", sum(m.output_tokens for m in self.models) - reasoning),
-            ("Reasoning", reasoning),
+            ("Input", sum(m.uncached_input_tokens for m in self.models)),
+            ("Cached input", sum(m.cached_input_tokens for m in self.models)),
+            ("Output", sum(m.answer_tokens for m in self.models)),
+            ("Reasoning", sum(m.reasoning_tokens for m in self.models)),
         ]
 
 
