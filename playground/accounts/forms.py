@@ -88,3 +88,18 @@ class BudgetForm(forms.Form):
         decimal_places=4,
         help_text="Leave empty for no cap. Runs whose worst case would pass it are refused.",
     )
+
+
+class ConfirmPasswordForm(forms.Form):
+    password = forms.CharField(
+        label="Your password", strip=False, widget=forms.PasswordInput(render_value=False)
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        if not self.user.check_password(self.cleaned_data["password"]):
+            raise ValidationError("That is not your password.")
+        return self.cleaned_data["password"]

@@ -36,9 +36,11 @@ class CheckResult:
     message: str
 
 
-def check_request(*, provider: ProviderSpec, key: str) -> UpstreamRequest:
+def check_request(*, provider: ProviderSpec, key: str) -> UpstreamRequest | None:
     """The smallest call the provider answers: its first model, one output token."""
-    model = next(m for m in get_catalog().models.values() if m.provider == provider.id)
+    model = next((m for m in get_catalog().models.values() if m.provider == provider.id), None)
+    if model is None:
+        return None
     params = {"max_tokens": 1}
     if any(p.name == "enable_thinking" for p in model.params):
         params["enable_thinking"] = False
@@ -69,6 +71,13 @@ def _failed(failure: Failure, provider: ProviderSpec) -> CheckResult:
     return CheckResult(None, f"Could not check the key: {failure.message}")
 
 
+def _call(*, provider: ProviderSpec, key: str) -> CheckResult:
+    request = check_request(provider=provider, key=key)
+    if request is None:
+        return CheckResult(None, f"The catalog has no {provider.name} model to check with.")
+    return async_to_sync(check_call)(request=request, provider=provider)
+
+
 def key_check(*, user, provider_id: str) -> ProviderKey:
     """Make the call with the stored key and remember the outcome on the row."""
     provider = provider_get(provider_id)
@@ -78,8 +87,7 @@ def key_check(*, user, provider_id: str) -> ProviderKey:
     except KeyUnavailable as error:
         result = CheckResult(False, str(error))
     else:
-        request = check_request(provider=provider, key=key)
-        result = async_to_sync(check_call)(request=request, provider=provider)
+        result = _call(provider=provider, key=key)
     row.check_ok, row.check_message, row.checked_at = result.ok, result.message, timezone.now()
     row.save(update_fields=["check_ok", "check_message", "checked_at"])
     return row

@@ -7,6 +7,7 @@ urlpatterns = [
     path("login/", auth.login_view, name="login"),
     path("logout/", auth.logout_view, name="logout"),
     path("account/", auth.account, name="account"),
+    path("account/delete/", auth.account_close, name="account_close"),
     path("account/password/", auth.password_change, name="password_change"),
     path("account/password/reset/", auth.password_reset, name="password_reset"),
     path("account/password/reset/sent/", auth.password_reset_done, name="password_reset_done"),

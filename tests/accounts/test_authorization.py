@@ -108,6 +108,7 @@ CASES = {
     "login": lambda c, a: c.get("/login/"),
     "logout": lambda c, a: c.post("/logout/"),
     "account": lambda c, a: hidden(c.get("/account/"), a),
+    "account_close": lambda c, a: hidden(c.post("/account/delete/", {"password": "wrong"}), a),
     "password_change": lambda c, a: hidden(c.get("/account/password/"), a),
     "password_reset": lambda c, a: hidden(c.get("/account/password/reset/"), a),
     "password_reset_done": lambda c, a: hidden(c.get("/account/password/reset/sent/"), a),

@@ -176,3 +176,20 @@ async def test_required_log_in_refuses_an_anonymous_websocket(async_client, sett
     )
     connected, code = await communicator.connect()
     assert not connected and code == 4401
+
+
+def test_deleting_the_account_removes_everything_in_it(client, alice, bob):
+    from playground.accounts.keys import key_store
+    from playground.accounts.models import ProviderKey
+
+    client.force_login(alice)
+    client.get("/", follow=True)
+    key_store(user=alice, provider_id="empiriolabs", raw_key="sk-alice-key-12345")
+    key_store(user=bob, provider_id="empiriolabs", raw_key="sk-bob-key-123456")
+    wrong = client.post("/account/delete/", {"password": "nope"})
+    assert "That is not your password" in wrong.content.decode()
+    client.post("/account/delete/", {"password": PASSWORD})
+    assert not type(alice).objects.filter(pk=alice.pk).exists()
+    assert not PlaygroundSession.objects.filter(owner_key=f"user:{alice.pk}").exists()
+    assert list(ProviderKey.objects.values_list("user__username", flat=True)) == ["bob"]
+    assert "_auth_user_id" not in client.session

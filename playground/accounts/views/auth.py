@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -14,7 +14,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from .. import throttle
-from ..forms import LoginForm, SignupForm
+from ..forms import ConfirmPasswordForm, LoginForm, SignupForm
+from ..people import account_delete
 from . import public
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -130,3 +131,17 @@ password_change = login_required(PasswordChange.as_view())
 @login_required
 def account(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/account.html", {})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_close(request: HttpRequest) -> HttpResponse:
+    """Delete the account and everything in it, after the password is confirmed."""
+    form = ConfirmPasswordForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        user = request.user
+        logout(request)
+        account_delete(user=user)
+        messages.success(request, "Your account and everything in it were deleted.")
+        return redirect("index")
+    return render(request, "accounts/close.html", {"form": form})
