@@ -11,6 +11,7 @@ from .usage import UsageReport
 
 WIDTH, HEIGHT = 720, 240
 LEFT, RIGHT, TOP, BOTTOM = 64, 8, 10, 26
+GRID = range(5)  # horizontal lines: 0, ¼, ½, ¾ and all of the axis
 SERIES = 8  # colours in the stylesheet (.series-0 … .series-7); more models reuse them
 
 
@@ -64,11 +65,27 @@ def money_label(amount: Decimal) -> str:
 
 def cost_chart(report: UsageReport) -> Chart:
     plot_h, plot_w = HEIGHT - TOP - BOTTOM, WIDTH - LEFT - RIGHT
-    series = {m.ref: i % SERIES for i, m in enumerate(report.models)}
-    totals = [sum((report.per_day.get((d, r), Decimal(0)) for r in series), Decimal(0))
+    totals = [sum((report.per_day.get((d, m.ref), Decimal(0)) for m in report.models), Decimal(0))
               for d in report.days]  # fmt: skip
     top = nice_ceiling(max(totals, default=Decimal(0)))
     slot = plot_w / max(len(report.days), 1)
+    series = {m.ref: i % SERIES for i, m in enumerate(report.models)}
+    return Chart(
+        width=WIDTH,
+        height=HEIGHT,
+        left=LEFT,
+        bottom=HEIGHT - BOTTOM,
+        bars=_bars(report, series=series, top=top, slot=slot, plot_h=plot_h),
+        y_ticks=[
+            Tick(HEIGHT - BOTTOM - plot_h * i / 4, money_label(top * i / 4)) for i in range(5)
+        ],
+        x_ticks=_x_ticks(report, slot),
+        legend=[(series[m.ref], m.name) for m in report.models],
+    )
+
+
+def _bars(report: UsageReport, *, series: dict, top: Decimal, slot: float, plot_h: int):
+    """One rectangle per day and model, stacked upwards from the axis in the legend's order."""
     bars = []
     for index, day in enumerate(report.days):
         base = HEIGHT - BOTTOM
@@ -81,18 +98,7 @@ def cost_chart(report: UsageReport) -> Chart:
             title = f"{day:%b %-d} · {model.name}: {money_label(cost)}"
             x = LEFT + index * slot + slot * 0.15
             bars.append(Bar(x, base, slot * 0.7, height, series[model.ref], title))
-    return Chart(
-        width=WIDTH,
-        height=HEIGHT,
-        left=LEFT,
-        bottom=HEIGHT - BOTTOM,
-        bars=bars,
-        y_ticks=[
-            Tick(HEIGHT - BOTTOM - plot_h * i / 4, money_label(top * i / 4)) for i in range(5)
-        ],
-        x_ticks=_x_ticks(report, slot),
-        legend=[(series[m.ref], m.name) for m in report.models],
-    )
+    return bars
 
 
 def _x_ticks(report: UsageReport, slot: float) -> list[Tick]:

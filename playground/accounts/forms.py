@@ -20,20 +20,10 @@ class ThrottledLogin:
     wait = 0
 
     def clean(self):
+        account, per_address = throttle.login_limits()
         username = self.cleaned_data.get("username") or ""
         address = throttle.client_address(self.request) if self.request else "unknown"
-        account, per_address = throttle.login_limits()
-        waits = (
-            throttle.wait_seconds(account, username),
-            throttle.wait_seconds(per_address, address),
-        )
-        self.wait = max(waits)
-        if self.wait:
-            who = "this account" if waits[0] else "this address"
-            raise ValidationError(
-                f"Too many failed log-ins for {who}. Try again in {throttle.wait_text(self.wait)}.",
-                code="throttled",
-            )
+        self._refuse_when_locked((account, username), (per_address, address))
         try:
             cleaned = super().clean()
         except ValidationError:
@@ -42,6 +32,16 @@ class ThrottledLogin:
             raise
         throttle.clear(account, username)
         return cleaned
+
+    def _refuse_when_locked(self, by_account: tuple, by_address: tuple) -> None:
+        waits = (throttle.wait_seconds(*by_account), throttle.wait_seconds(*by_address))
+        self.wait = max(waits)
+        if self.wait:
+            who = "this account" if waits[0] else "this address"
+            raise ValidationError(
+                f"Too many failed log-ins for {who}. Try again in {throttle.wait_text(self.wait)}.",
+                code="throttled",
+            )
 
 
 class LoginForm(ThrottledLogin, AuthenticationForm):

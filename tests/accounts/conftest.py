@@ -6,32 +6,10 @@ from __future__ import annotations
 import pytest
 
 from playground.catalog import get_catalog
+from tests.catalogs import KEYED
 
 PASSWORD = "a-Long-enough-passphrase-42"
 CANARY = "sk-canary-7Qx9Lm2Vb8Nw4Rt6Yz1K"
-
-KEYED = """
-[[providers]]
-id = "keyed"
-name = "Keyed endpoint"
-base_url = "{base}"
-key_env = "KEYED_ENDPOINT_API_KEY"
-
-[providers.dialects.chat]
-path = "/chat/completions"
-auth = "bearer"
-
-[[models]]
-id = "seed-2-0-mini"
-provider = "keyed"
-name = "Seed 2.0 Mini (keyed endpoint)"
-context_window = 256000
-max_output_tokens = 128000
-param_set = "empiriolabs_seed2"
-
-[models.pricing]
-tiers = [{{ input = "0.12", output = "0.50" }}]
-"""
 
 
 @pytest.fixture

@@ -4,9 +4,10 @@ model it enables; the key appears in no page and in no line of the server's DEBU
 import pytest
 from playwright.sync_api import expect
 
-from tests.accounts.conftest import CANARY, KEYED
+from tests.accounts.conftest import CANARY
 from tests.browser.conftest import Gates, new_page
 from tests.browser.test_playground_page import SLOW, prompt_box, send
+from tests.catalogs import KEYED
 from tests.live import LiveApp
 
 pytestmark = pytest.mark.browser
