@@ -63,6 +63,9 @@ class SpendLedgerAdmin(admin.ModelAdmin):
     search_fields = ("owner_key",)
     readonly_fields = ("owner_key", "month", "spent", "reserved")
 
+    def has_add_permission(self, request) -> bool:
+        return False  # rows are the budget's bookkeeping, written by runs only
+
     @admin.display(description="Spent (USD)")
     def spent_usd(self, row):
         return from_pico(row.spent)
@@ -76,3 +79,6 @@ class SpendLedgerAdmin(admin.ModelAdmin):
 class ReservationAdmin(admin.ModelAdmin):
     list_display = ("run_id", "owner_key", "month", "amount", "cost", "created_at", "settled_at")
     readonly_fields = ("run_id", "owner_key", "server", "month", "amount", "cost", "settled_at")
+
+    def has_add_permission(self, request) -> bool:
+        return False

@@ -106,11 +106,14 @@ def budget_reserve(*, run_id, owner_key: str, worst) -> None:
         return
     month, amount = current_month(), to_pico(worst.amount, rounding=ROUND_CEILING)
     for ledger in ledgers:
-        ledger_ensure(key=ledger.key, month=month)
         rows = SpendLedger.objects.filter(owner_key=ledger.key, month=month)
         if ledger.limit is not None:
             room = Value(to_pico(ledger.limit) - amount, output_field=BigIntegerField())
             rows = rows.filter(spent__lte=room - F("reserved"))
+        if rows.update(reserved=F("reserved") + amount):
+            continue
+        # Nothing matched: the month's row is missing (its first run), or there is no room.
+        ledger_ensure(key=ledger.key, month=month)
         if not rows.update(reserved=F("reserved") + amount):
             raise BudgetExceeded(refusal(ledger=ledger, month=month, worst=worst))
     own = ledgers[0].key if ledgers[0].key != SERVER else ""
