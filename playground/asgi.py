@@ -14,6 +14,7 @@ django_http = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from playground.accounts.middleware import WebsocketLoginRequired  # noqa: E402
 from playground.routing import websocket_urlpatterns  # noqa: E402
 from playground.simulator.mount import SimulatorMount  # noqa: E402
 from playground.socket_auth import SocketAuthStack  # noqa: E402
@@ -21,7 +22,9 @@ from playground.socket_auth import SocketAuthStack  # noqa: E402
 application = ProtocolTypeRouter(
     {
         "http": SimulatorMount(django_http),
-        "websocket": AllowedHostsOriginValidator(SocketAuthStack(URLRouter(websocket_urlpatterns))),
+        "websocket": AllowedHostsOriginValidator(
+            SocketAuthStack(WebsocketLoginRequired(URLRouter(websocket_urlpatterns)))
+        ),
     }
 )
 

@@ -1,4 +1,5 @@
-from django.urls import path
+from django.contrib import admin
+from django.urls import include, path
 
 from .views import files, pages, panes, runs
 
@@ -23,4 +24,6 @@ urlpatterns = [
     path("sessions/<uuid:session_id>/runs/<uuid:run_id>/code/", runs.run_code, name="run_code"),
     path("attachments/", files.attachment_upload, name="attachment_upload"),
     path("attachments/<uuid:attachment_id>/", files.attachment_content, name="attachment"),
+    path("admin/", admin.site.urls),
+    path("", include("playground.accounts.urls")),
 ]

@@ -5,32 +5,10 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import new_page
 from tests.browser.test_playground_page import open_fresh, send
+from tests.catalogs import KEYED
 from tests.live import LiveApp
 
 pytestmark = pytest.mark.browser
-
-KEYED = """
-[[providers]]
-id = "keyed"
-name = "Keyed endpoint"
-base_url = "{base}"
-key_env = "KEYED_ENDPOINT_API_KEY"
-
-[providers.dialects.chat]
-path = "/chat/completions"
-auth = "bearer"
-
-[[models]]
-id = "seed-2-0-mini"
-provider = "keyed"
-name = "Seed 2.0 Mini (keyed endpoint)"
-context_window = 256000
-max_output_tokens = 128000
-param_set = "empiriolabs_seed2"
-
-[models.pricing]
-tiers = [{{ input = "0.12", output = "0.50" }}]
-"""
 
 
 @pytest.fixture(scope="module")
