@@ -16,3 +16,6 @@ class PlaygroundConfig(AppConfig):
             # One clear line, no traceback: the message names the file, the entry and the field.
             sys.stderr.write(f"Catalog error: {error}\n")
             raise SystemExit(2) from None
+        from . import sharing
+
+        sharing.connect_signals()

@@ -1,29 +1,51 @@
 """ASGI entry point: HTTP goes to Django (or the built-in simulator under /simulator/v1),
 websockets go through origin and auth checks to the playground consumer."""
 
+import asyncio
 import gc
 import os
+import sys
 
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "playground.settings")
 django_http = get_asgi_application()
 
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from playground.accounts.middleware import WebsocketLoginRequired  # noqa: E402
 from playground.routing import websocket_urlpatterns  # noqa: E402
 from playground.simulator.mount import SimulatorMount  # noqa: E402
+from playground.socket_auth import SocketAuthStack  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": SimulatorMount(django_http),
         "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            SocketAuthStack(WebsocketLoginRequired(URLRouter(websocket_urlpatterns)))
         ),
     }
 )
+
+
+def _drain_on_shutdown() -> None:
+    """Under daphne (Twisted), SIGTERM stops the reactor: before it stops, end the runs in flight
+    as interrupted with their text and cost stored (the reactor waits for the Deferred)."""
+    if "twisted.internet.reactor" not in sys.modules:
+        return
+    from twisted.internet import reactor
+    from twisted.internet.defer import Deferred
+
+    from playground.runs.executor import runs_drain
+
+    def drain():
+        return Deferred.fromFuture(asyncio.ensure_future(runs_drain()))
+
+    reactor.addSystemEventTrigger("before", "shutdown", drain)
+
+
+_drain_on_shutdown()
 
 # Everything loaded so far lives as long as the process: move it out of the collector's way, so
 # garbage collections during a run stay short (they showed up as milliseconds of added TTFT).

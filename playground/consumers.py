@@ -4,13 +4,15 @@ run groups. Runs belong to the server; closing the socket never stops them."""
 from __future__ import annotations
 
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 
 from .access import SessionAccess, access_for_owner, viewer_key_for
+from .backlog import socket_backlog
 from .runs import executor
 from .runs.frames import DELTA, FINAL, SNAPSHOT, errors_frame, session_group
 from .runs.launch import Launch, launch_regenerate, launch_send
-from .runs.persist import on_request_thread
+from .runs.persist import on_socket_thread
 from .runs.upstream import simulator_base_from_scope
 from .selectors import run_get, runs_active_in
 from .ws_messages import BadMessage, parse
@@ -41,19 +43,20 @@ def _active_run_ids(access: SessionAccess) -> list[str]:
 class PlaygroundConsumer(AsyncWebsocketConsumer):
     async def resolve(self) -> SessionAccess | None:
         """Who this socket is: the session's owner here (a share link's viewer elsewhere)."""
-        return await on_request_thread(_access_for_scope)(self.scope)
+        return await on_socket_thread(_access_for_scope)(self.scope)
 
     async def connect(self):
         self.access = await self.resolve()
         self.watching: set[str] = set()
         self.waiting_snapshot: set[str] = set()
+        self.lagging: set[str] = set()  # runs whose deltas this socket skipped: behind
         self.seen: dict[str, int] = {}
         if self.access is None:
             await self.close(code=CLOSE_NOT_FOUND)
             return
         await self.accept()
         await self.channel_layer.group_add(session_group(self.access.session_id), self.channel_name)
-        for run_id in await on_request_thread(_active_run_ids)(self.access):
+        for run_id in await on_socket_thread(_active_run_ids)(self.access):
             await self.watch(run_id, resync=True)
         # Runs whose worker is gone end now, and this socket already follows them.
         await executor.runs_sweep(session_id=self.access.session_id)
@@ -88,14 +91,14 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
         await getattr(self, f"on_{message['action']}")(message)
 
     async def on_send(self, message: dict):
-        launch = await on_request_thread(launch_send)(
+        launch = await on_socket_thread(launch_send)(
             access=self.access, data=message, simulator_base=self.simulator_base,
             room=executor.capacity_left(),
         )  # fmt: skip
         await self.start(launch)
 
     async def on_regenerate(self, message: dict):
-        launch = await on_request_thread(launch_regenerate)(
+        launch = await on_socket_thread(launch_regenerate)(
             access=self.access, run_id=message.get("run"), simulator_base=self.simulator_base,
             room=executor.capacity_left(),
         )  # fmt: skip
@@ -124,7 +127,7 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
 
     async def on_stop(self, message: dict):
         try:
-            run = await on_request_thread(run_get)(access=self.access, run_id=message.get("run"))
+            run = await on_socket_thread(run_get)(access=self.access, run_id=message.get("run"))
         except ObjectDoesNotExist:
             await self.send_errors(["That run does not exist."])
             return
@@ -133,7 +136,7 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
 
     async def on_stop_all(self, message: dict):
         if self.access.can_edit:
-            for run_id in await on_request_thread(_active_run_ids)(self.access):
+            for run_id in await on_socket_thread(_active_run_ids)(self.access):
                 await executor.run_stop(run_id=run_id)
 
     async def watch(self, run_id: str, *, resync: bool):
@@ -158,7 +161,7 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
         run_id, kind, seq = event["run_id"], event["kind"], event["seq"]
         if run_id not in self.watching:
             return
-        if kind == DELTA and not await self._in_order(run_id, seq):
+        if kind == DELTA and not await self._deliverable(run_id, seq):
             return
         if kind in (SNAPSHOT, FINAL):
             self.waiting_snapshot.discard(run_id)
@@ -170,14 +173,19 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
             self.seen.pop(run_id, None)
             await executor.run_leave(channel=self.channel_name, run_id=run_id)
 
-    async def _in_order(self, run_id: str, seq: int) -> bool:
-        """A delta right after the last frame shown. After a gap (frames dropped because this
-        socket fell behind) the page gets a snapshot instead of showing holes."""
+    async def _deliverable(self, run_id: str, seq: int) -> bool:
+        """A delta goes out when it follows the last frame shown and the browser keeps up. A
+        browser that falls behind (its socket's unsent bytes over the limit) skips deltas, and
+        once it has caught up gets one snapshot; so does a page that missed frames (a gap)."""
         if run_id in self.waiting_snapshot:
             return False
+        if socket_backlog(self.base_send) > settings.PLAYGROUND_SOCKET_BACKLOG_BYTES:
+            self.lagging.add(run_id)
+            return False
         last = self.seen.get(run_id)
-        if last is None or seq == last + 1:
+        if run_id not in self.lagging and (last is None or seq == last + 1):
             return True
+        self.lagging.discard(run_id)
         self.waiting_snapshot.add(run_id)
         await executor.snapshot_request(run_id=run_id, reply_to=self.channel_name)
         return False

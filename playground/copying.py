@@ -66,8 +66,9 @@ def _runs_copy(*, source, panes: dict, rounds: dict, private: bool) -> dict:
     finished = list(finished.order_by("created_at").prefetch_related("attachments"))
     ids = {old.id: uuid.uuid4() for old in finished}
     copies = [_run_copy(old, ids=ids, panes=panes, rounds=rounds) for old in finished]
-    if private:
-        for copy in copies:
+    for copy in copies:
+        copy.copied = True
+        if private:
             copy.request = {}
     Run.objects.bulk_create(copies, batch_size=500)
     if not private:

@@ -144,13 +144,20 @@ def params_initial(*, spec: ModelSpec, dialect: str, previous: dict[str, Any]) -
     return kept
 
 
+_choices: tuple = (None, [])
+
+
 def model_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """The picker's choices, computed once per catalog (a form is built for every send)."""
+    global _choices
     catalog = get_catalog()
-    groups: dict[str, list[tuple[str, str]]] = {}
-    for model in catalog.models.values():
-        provider = catalog.provider_of(model)
-        groups.setdefault(provider.name, []).append((model.ref, model.name))
-    return list(groups.items())
+    if _choices[0] is not catalog:
+        groups: dict[str, list[tuple[str, str]]] = {}
+        for model in catalog.models.values():
+            provider = catalog.provider_of(model)
+            groups.setdefault(provider.name, []).append((model.ref, model.name))
+        _choices = (catalog, list(groups.items()))
+    return _choices[1]
 
 
 class PaneForm(forms.Form):

@@ -156,6 +156,11 @@ class RunQuerySet(models.QuerySet):
             raise FinishedRunError("finished runs cannot be updated")
         return super(RunQuerySet, self.filter(status__in=Run.ACTIVE)).update(**fields)
 
+    def spent_here(self) -> RunQuerySet:
+        """Runs whose cost was spent on this server by this session's owner: not imported from a
+        file, not copied from another session (those were paid for once, elsewhere)."""
+        return self.filter(imported=False, copied=False)
+
 
 class Run(models.Model):
     class Status(models.TextChoices):
@@ -219,6 +224,9 @@ class Run(models.Model):
     lease_until = models.DateTimeField(null=True, blank=True, db_index=True)
     # Came from an export file: its cost and price snapshot are as recorded there.
     imported = models.BooleanField(default=False)
+    # A copy (Duplicate, Open a copy) of a run of another session: the history it shows was paid
+    # for there, so spend and budgets do not count it again.
+    copied = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)  # copies keep the original order
     updated_at = models.DateTimeField(auto_now=True)
 

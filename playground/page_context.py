@@ -6,6 +6,7 @@ import string
 from dataclasses import dataclass, field
 
 from .access import SessionAccess
+from .accounts.keys import keyed_providers, missing_key_text, model_available
 from .catalog import DIALECT_LABELS, ModelSpec, get_catalog
 from .models import Pane, Run
 from .pane_settings import PaneSettingsForm
@@ -33,18 +34,20 @@ def model_label(model: ModelSpec) -> str:
     return f"{model.name} (simulated)" if model.simulated else model.name
 
 
-def model_picker() -> list[tuple[str, list[PickerOption]]]:
-    """Models grouped by provider, each with price, context window and input kinds."""
+def model_picker(*, owner_key: str = "") -> list[tuple[str, list[PickerOption]]]:
+    """Models grouped by provider, each with price, context window and input kinds; a model
+    is enabled when the session's owner can call it (their own key, or the server's)."""
     catalog = get_catalog()
+    keyed = keyed_providers(owner_key=owner_key)
     groups: dict[str, list[PickerOption]] = {}
     for model in catalog.models.values():
         provider = catalog.provider_of(model)
-        available = catalog.is_available(provider)
+        available = model_available(model=model, owner_key=owner_key, keyed=keyed)
         detail = (
             f"{price_text(model)} · {_short(model.context_window)} ctx · {', '.join(model.inputs)}"
         )
         if not available:
-            detail += f" · set {provider.key_env}"
+            detail += f" · {missing_key_text(provider=provider, owner_key=owner_key)}"
         option = PickerOption(
             ref=model.ref, label=model_label(model), available=available, detail=detail
         )
@@ -141,7 +144,7 @@ def page_context(*, access: SessionAccess) -> dict:
         "session": access.session,
         "session_id": access.session.id,
         "panes": views,
-        "picker": model_picker(),
+        "picker": model_picker(owner_key=access.session.owner_key),
         "accept": _accept_all(views),
     }
 

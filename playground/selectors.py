@@ -168,3 +168,8 @@ def attachment_get_for(*, viewer_key: str, attachment_id) -> Attachment:
 
 def runs_active_in(*, session: PlaygroundSession) -> list[Run]:
     return list(Run.objects.filter(pane__session=session, status__in=Run.ACTIVE))
+
+
+def panes_streaming(*, session: PlaygroundSession) -> list[int]:
+    runs = Run.objects.filter(pane__session=session, status__in=Run.ACTIVE)
+    return list(runs.values_list("pane_id", flat=True))

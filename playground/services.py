@@ -172,10 +172,17 @@ def run_create(
         )
         if attachments:
             run.attachments.set(attachments)
+        _prefetched(run, "attachments", attachments)  # the page draws them: no query for it
         pane.head = run
         pane.save(update_fields=["head"])
         _session_touch(pane.session, prompt=prompt)
     return run
+
+
+def _prefetched(instance, relation: str, objects: list) -> None:
+    related = getattr(instance, relation).model.objects.none()
+    related._result_cache, related._prefetch_done = list(objects), True
+    instance._prefetched_objects_cache = {relation: related}
 
 
 def _session_touch(session: PlaygroundSession, *, prompt: str) -> None:

@@ -7,6 +7,7 @@ all; every knob below can be set from the environment for a real deployment.
 import os
 import sys
 import tempfile
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import NoReturn
 
@@ -23,8 +24,26 @@ def env_float(name: str, default: float) -> float:
     return float(os.environ.get(name, default))
 
 
+def env_int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def env_money(name: str) -> Decimal | None:
+    """A dollar amount, or None when unset or empty."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        amount = Decimal(raw)
+    except InvalidOperation:
+        refuse(f"{name}={raw!r} is not an amount in dollars, e.g. {name}=25 or {name}=7.50")
+    if not amount.is_finite() or amount < 0:
+        refuse(f"{name}={raw!r} must be zero or more dollars")
+    return amount
 
 
 def refuse(message: str) -> NoReturn:
@@ -59,6 +78,7 @@ if PRODUCTION and ("*" in ALLOWED_HOSTS or not os.environ.get("ALLOWED_HOSTS", "
 
 INSTALLED_APPS = [
     "daphne",
+    "django.contrib.admin",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.sessions",
@@ -69,6 +89,7 @@ INSTALLED_APPS = [
     "template_partials",
     "channels",
     "playground.apps.PlaygroundConfig",
+    "playground.accounts",
 ]
 
 MIDDLEWARE = [
@@ -78,6 +99,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "playground.accounts.middleware.RequireLogin",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -158,9 +180,23 @@ if os.environ.get("REDIS_URL"):
         }
     }
 else:
+    # One worker: in-process fan-out without expiry scans (see playground/layers.py).
     CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 1000}}
+        "default": {"BACKEND": "playground.layers.LocalChannelLayer", "CONFIG": {"capacity": 500}}
     }
+
+# Log-in attempt counters (accounts/throttle.py) must be shared by every worker: Redis when the
+# deployment has it, the process's memory in the one-process embedded profile.
+if os.environ.get("REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+            "KEY_PREFIX": os.environ.get("REDIS_PREFIX", "playground"),
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -207,7 +243,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Masks Authorization headers and key shapes in any record (keys are never logged anyway).
+    "filters": {"redact": {"()": "playground.accounts.redact.RedactSecrets"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
 }
@@ -232,13 +270,18 @@ PLAYGROUND_SIMULATOR_TTFT = env_float("PLAYGROUND_SIMULATOR_TTFT", 0.3)
 PLAYGROUND_FRAMES_PER_SECOND = env_float("PLAYGROUND_FRAMES_PER_SECOND", 25)
 # How often the live metrics (tokens, cost, tokens/s) ride along with those frames.
 PLAYGROUND_METRICS_PER_SECOND = env_float("PLAYGROUND_METRICS_PER_SECOND", 4)
+# A browser whose socket has this many bytes not yet sent is behind: it skips frames and gets one
+# snapshot once it catches up, so a stalled tab cannot grow the worker's memory.
+PLAYGROUND_SOCKET_BACKLOG_BYTES = int(os.environ.get("PLAYGROUND_SOCKET_BACKLOG_BYTES", 1 << 20))
 # Runs one worker process streams at once; a send over the cap is answered "busy, retry".
 PLAYGROUND_MAX_ACTIVE_RUNS = int(os.environ.get("PLAYGROUND_MAX_ACTIVE_RUNS", 400))
 # A streaming run's worker renews its lease every third of this; another worker marks a run whose
 # lease ran out (its worker died) interrupted, so a crash shows within a few seconds.
 PLAYGROUND_RUN_LEASE_SECONDS = env_float("PLAYGROUND_RUN_LEASE_SECONDS", 6)
-# Threads writing streaming runs (checkpoints, results, leases), apart from the request thread.
+# Database threads: for streaming runs (checkpoints, results, leases) and for websocket work
+# (connects, sends), apart from each other and from the page views' threads.
 PLAYGROUND_RUN_DB_THREADS = int(os.environ.get("PLAYGROUND_RUN_DB_THREADS", 2))
+PLAYGROUND_SOCKET_DB_THREADS = int(os.environ.get("PLAYGROUND_SOCKET_DB_THREADS", 3))
 # One worker process (the embedded profile): at its start no run can still be streaming, so
 # runs left "streaming" by the previous process are interrupted at once, not after their lease.
 PLAYGROUND_SINGLE_WORKER = not os.environ.get("REDIS_URL")
@@ -253,3 +296,55 @@ PLAYGROUND_MAX_ATTACHMENT_BYTES = {
 # Session imports (JSON exports): the largest file, and the most runs in one.
 PLAYGROUND_MAX_IMPORT_BYTES = int(os.environ.get("PLAYGROUND_MAX_IMPORT_BYTES", 20 * 1024 * 1024))
 PLAYGROUND_MAX_IMPORT_RUNS = int(os.environ.get("PLAYGROUND_MAX_IMPORT_RUNS", 10_000))
+
+# --- Accounts, keys, budgets (playground/accounts) ---------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "index"
+LOGOUT_REDIRECT_URL = "index"
+# "open": anyone can create an account from the log-in page; "closed": only the admin adds people
+# (createsuperuser, then /admin/).
+PLAYGROUND_SIGNUP = os.environ.get("PLAYGROUND_SIGNUP", "open").strip().lower()
+if PLAYGROUND_SIGNUP not in {"open", "closed"}:
+    refuse(f"PLAYGROUND_SIGNUP={PLAYGROUND_SIGNUP!r}: use open or closed")
+# On: every page and the websocket need a signed-in user. Off: anonymous browsers can play too.
+PLAYGROUND_REQUIRE_LOGIN = env_bool("PLAYGROUND_REQUIRE_LOGIN", False)
+# Fernet keys (comma-separated) encrypting stored provider keys; the first encrypts, all decrypt.
+# Empty: derived from SECRET_KEY (and SECRET_KEY_FALLBACKS); see accounts/crypto.py.
+PLAYGROUND_KEY_ENCRYPTION_KEYS = env_list("PLAYGROUND_KEY_ENCRYPTION_KEYS", "")
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", "")
+# Failed log-ins allowed per account and per client address in each window (seconds).
+PLAYGROUND_LOGIN_ATTEMPTS_PER_ACCOUNT = int(
+    os.environ.get("PLAYGROUND_LOGIN_ATTEMPTS_PER_ACCOUNT", 5)
+)
+PLAYGROUND_LOGIN_ATTEMPTS_PER_ADDRESS = int(
+    os.environ.get("PLAYGROUND_LOGIN_ATTEMPTS_PER_ADDRESS", 20)
+)
+PLAYGROUND_LOGIN_WINDOW = int(os.environ.get("PLAYGROUND_LOGIN_WINDOW", 900))
+# Monthly budgets in USD: the cap of a user who has none of their own (empty: no cap), and a cap
+# on all runs of the server together (empty: none; anonymous runs only ever meet this one).
+PLAYGROUND_DEFAULT_MONTHLY_BUDGET = env_money("PLAYGROUND_DEFAULT_MONTHLY_BUDGET")
+PLAYGROUND_SERVER_MONTHLY_BUDGET = env_money("PLAYGROUND_SERVER_MONTHLY_BUDGET")
+# On: only staff set budgets (in the admin or on a user's usage page); users see theirs.
+PLAYGROUND_BUDGETS_ADMIN_ONLY = env_bool("PLAYGROUND_BUDGETS_ADMIN_ONLY", False)
+# Password-reset mail: printed to the console unless an SMTP host is configured.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", 587))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Seed Playground <playground@localhost>")

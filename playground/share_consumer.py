@@ -17,7 +17,7 @@ from .access import SessionAccess, viewer_key_for
 from .consumers import CLOSE_NOT_FOUND, PlaygroundConsumer
 from .models import ShareLink
 from .redaction import scrub
-from .runs.persist import on_request_thread
+from .runs.persist import on_socket_thread
 from .sharing import share_access, share_group
 
 
@@ -41,7 +41,7 @@ class ShareConsumer(PlaygroundConsumer):
     expiry: asyncio.Task | None = None
 
     async def resolve(self) -> SessionAccess | None:
-        found = await on_request_thread(_share_for_scope)(self.scope)
+        found = await on_socket_thread(_share_for_scope)(self.scope)
         if found is None:
             return None
         access, self.link = found
@@ -53,7 +53,7 @@ class ShareConsumer(PlaygroundConsumer):
             return
         await self.channel_layer.group_add(share_group(self.link.id), self.channel_name)
         # A revoke between the lookup and joining the group would have gone unheard.
-        if not await on_request_thread(_still_open)(self.link.id):
+        if not await on_socket_thread(_still_open)(self.link.id):
             await self.close(code=CLOSE_NOT_FOUND)
         elif self.link.expires_at is not None:
             self.expiry = asyncio.create_task(self._close_at(self.link.expires_at))

@@ -16,10 +16,11 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 from django.db.models import F
+from django.db.models.signals import post_delete
 from django.utils import timezone
 
 from .access import SessionAccess, as_uuid
-from .models import ShareLink
+from .models import PlaygroundSession, ShareLink
 from .runs.frames import session_group
 
 LIFETIMES = {
@@ -109,6 +110,17 @@ def share_sockets_close(*, link_ids) -> None:
 def session_sockets_close(*, session_id) -> None:
     """Every tab and share viewer of a session that no longer exists."""
     async_to_sync(get_channel_layer().group_send)(session_group(session_id), GONE)
+
+
+def _session_deleted(sender, instance, **kwargs) -> None:
+    """However a session goes (its Delete button, a closed account), its pages and share
+    viewers stop following it once the deletion is committed."""
+    session_id = instance.pk
+    transaction.on_commit(lambda: session_sockets_close(session_id=session_id))
+
+
+def connect_signals() -> None:
+    post_delete.connect(_session_deleted, sender=PlaygroundSession, dispatch_uid="share-gone")
 
 
 def share_open(*, token: str) -> ShareLink:

@@ -1,4 +1,5 @@
-from django.urls import path, register_converter
+from django.contrib import admin
+from django.urls import include, path, register_converter
 
 from .views import files, pages, panes, runs, sharing, transfer
 
@@ -67,4 +68,6 @@ urlpatterns = [
     path("robots.txt", sharing.robots, name="robots"),
     path("attachments/", files.attachment_upload, name="attachment_upload"),
     path("attachments/<uuid:attachment_id>/", files.attachment_content, name="attachment"),
+    path("admin/", admin.site.urls),
+    path("", include("playground.accounts.urls")),
 ]

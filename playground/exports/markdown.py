@@ -8,7 +8,7 @@ from playground.catalog import DIALECT_LABELS
 from playground.ledger import session_ledger
 from playground.models import PlaygroundSession, Run
 from playground.pricing import format_money
-from playground.redaction import scrub
+from playground.redaction import known_secrets, scrub
 from playground.selectors import pane_runs, run_thread
 
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
@@ -27,7 +27,8 @@ def session_markdown(*, session: PlaygroundSession) -> str:
     panes = list(session.panes.all())
     for position, pane in enumerate(panes):
         lines += _pane(pane, letter=LETTERS[position % 26], single=len(panes) == 1)
-    return scrub("\n".join(lines).rstrip() + "\n")
+    text = "\n".join(lines).rstrip() + "\n"
+    return scrub(text, known_secrets(owner_key=session.owner_key))
 
 
 def _pane(pane, *, letter: str, single: bool) -> list[str]:

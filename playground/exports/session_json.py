@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from playground.copying import finished_head, run_parents
 from playground.models import Attachment, Pane, PlaygroundSession, Run
-from playground.redaction import scrub_data
+from playground.redaction import known_secrets, scrub_data
 from playground.runs.upstream import answered
 
 from . import SCHEMA
@@ -48,9 +48,11 @@ def session_export(*, session: PlaygroundSession) -> dict:
     }
 
 
-def export_text(data: dict) -> str:
-    """The document as it is downloaded: readable, and with every known key value blanked."""
-    return json.dumps(scrub_data(data), ensure_ascii=False, indent=2) + "\n"
+def export_text(data: dict, *, owner_key: str) -> str:
+    """The document as it is downloaded: readable, and with every key value the server knows
+    (its own, the session owner's) blanked."""
+    clean = scrub_data(data, known_secrets(owner_key=owner_key))
+    return json.dumps(clean, ensure_ascii=False, indent=2) + "\n"
 
 
 def _finished_runs(session: PlaygroundSession) -> list[Run]:

@@ -47,7 +47,7 @@ class Endpoint:
     path: str
     auth: str = "bearer"  # bearer | x-api-key | body:key | none
     model_field: str = "model"
-    api_key: str = ""
+    api_key: str = field(default="", repr=False)  # never in a log line or traceback
     provider_name: str = ""
     # Name of the environment variable holding the key, only used to say what to check on a 401.
     key_env: str = ""

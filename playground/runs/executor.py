@@ -46,7 +46,6 @@ CHECKPOINT_SECONDS = 1.0
 class LiveRun:
     state: RunState
     task: asyncio.Task
-    checkpointing: bool = False
 
 
 _live: dict[str, LiveRun] = {}
@@ -83,6 +82,18 @@ async def run_stop(*, run_id) -> None:
     await get_channel_layer().group_send(control_group(run_id), {"type": "run.stop"})
 
 
+async def runs_drain(*, seconds: float = 8.0) -> int:
+    """The worker is shutting down (SIGTERM): every run in flight ends as interrupted, with its
+    text, tokens and cost stored, and its viewers told; then the worker may exit."""
+    live = list(_live.values())
+    for run in live:
+        run.state.interrupted = True
+        run.task.cancel()
+    if live:
+        await asyncio.wait([run.task for run in live], timeout=seconds)
+    return len(live)
+
+
 async def run_join(*, channel: str, run_id: str, resync: bool) -> None:
     """Follow a run's frames; a (re)joining page first gets a snapshot of what it missed."""
     layer = get_channel_layer()
@@ -115,6 +126,7 @@ async def _run_task(*, state: RunState, request, model: ModelSpec) -> None:
     broadcaster = Broadcaster(state=state, layer=layer)
     owner = asyncio.current_task()
     control = asyncio.create_task(_listen_for_control(state=state, layer=layer, owner=owner))
+    checkpoints = asyncio.create_task(_checkpoint_every_second(state))
     try:
         await _consume(state=state, request=request, broadcaster=broadcaster)
     except asyncio.CancelledError:
@@ -128,40 +140,33 @@ async def _run_task(*, state: RunState, request, model: ModelSpec) -> None:
         )
     finally:
         control.cancel()
+        checkpoints.cancel()
         await broadcaster.close()
         await _finish(state=state, request=request, model=model, layer=layer)
 
 
 async def _consume(*, state: RunState, request, broadcaster: Broadcaster) -> None:
-    last_checkpoint = time.monotonic()
     async for event in stream(client=http_client(), request=request, limits=limits_from_settings()):
         state.apply(event)
         if isinstance(event, TextDelta | ReasoningDelta):
             broadcaster.wake()
         elif isinstance(event, Retrying):
             broadcaster.wake(metrics=True)
-        if time.monotonic() - last_checkpoint >= CHECKPOINT_SECONDS:
-            last_checkpoint = time.monotonic()
-            _checkpoint(state)
 
 
-def _checkpoint(state: RunState) -> None:
-    """Store the text so far in the background: never awaited by the stream, never queued
-    behind an earlier checkpoint of the same run (that one is skipped instead)."""
-    live = _live.get(state.run_id)
-    if live is None or live.checkpointing:
-        return
-    live.checkpointing = True
-
-    async def write() -> None:
-        try:
+async def _checkpoint_every_second(state: RunState) -> None:
+    """Store the text so far, by wall clock: at most once a second, only when something new
+    arrived, never awaited by the stream and never queued behind the previous checkpoint (a
+    slow one delays the next instead)."""
+    stored = 0
+    while True:
+        await asyncio.sleep(CHECKPOINT_SECONDS)
+        arrived = len(state.text) + len(state.reasoning)
+        if arrived != stored:
+            stored = arrived
             await on_run_thread(records.run_checkpoint)(
                 run_id=state.run_id, text=state.full_text, reasoning=state.full_reasoning
             )
-        finally:
-            live.checkpointing = False
-
-    asyncio.create_task(write())
 
 
 def _finish_and_render(*, run_id: str, fields: dict, cost) -> tuple[str, str]:

@@ -9,7 +9,10 @@ people who can edit, one for viewers.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.template.loader import get_template, render_to_string
+from django.utils.safestring import SafeString, mark_safe
 
 from playground.access import SessionAccess
 from playground.ledger import session_ledger
@@ -79,34 +82,48 @@ def run_frames(run: Run) -> tuple[str, str]:
         "final": not run.is_active,
     }
     return tuple(
-        render_to_string("playground/run.html#run", context | {"access": _Viewer(can_edit)})
+        render_to_string(
+            "playground/run.html#run", context | {"access": _Viewer(can_edit=can_edit)}
+        )
         for can_edit in (True, False)
     )
 
 
+@dataclass(frozen=True)
 class _Viewer:
-    def __init__(self, can_edit: bool):
-        self.can_edit = can_edit
+    """What the templates ask of an access: whether to show actions."""
+
+    can_edit: bool
 
 
-def accepted_frame(accepted: Accepted, *, access: SessionAccess, reset: bool) -> str:
-    """New runs in their panes: appended, or the pane redrawn when it shows another branch."""
-    items = [
-        {
-            "run": item.run,
-            "redraw": item.redraw,
-            "view": view_for(item.run.pane, thread=item.redraw),
-        }
-        for item in accepted.runs
-    ]
-    context = {
-        "items": items,
-        "round": accepted.round,
-        "reset": reset,
-        "access": access,
-        "session_id": access.session.id,
-    }
-    return render_to_string("playground/session.html#accepted", context)
+@dataclass(frozen=True)
+class AcceptedFrames:
+    sender: str  # appends the runs and resets the composer of the tab that sent
+    editors: str  # the same runs for the session's other tabs
+    viewers: str  # and for share viewers: no actions
+
+
+def accepted_frames(accepted: Accepted, *, access: SessionAccess) -> AcceptedFrames:
+    """New runs in their panes: appended, or the pane redrawn when it shows another branch.
+    Each run is drawn once per audience; the frames only wrap those pieces."""
+    viewer = _Viewer(can_edit=False)
+    editor_pieces = [_run_piece(item, access=access) for item in accepted.runs]
+    viewer_pieces = [_run_piece(item, access=viewer) for item in accepted.runs]
+    template = get_template("playground/session.html#accepted")
+    wrap = {"round": accepted.round, "reset": False}
+    return AcceptedFrames(
+        sender=template.render(wrap | {"pieces": editor_pieces, "reset": True}),
+        editors=template.render(wrap | {"pieces": editor_pieces}),
+        viewers=template.render(wrap | {"pieces": viewer_pieces}),
+    )
+
+
+def _run_piece(item, *, access) -> SafeString:
+    context = {"access": access, "session_id": item.run.pane.session_id, "run": item.run}
+    if item.redraw:
+        context["view"] = view_for(item.run.pane)
+        return mark_safe(render_to_string("playground/session.html#redrawn", context))  # noqa: S308
+    return mark_safe(render_to_string("playground/session.html#appended", context))  # noqa: S308
 
 
 def rejected_frame(rejected: Rejected) -> str:

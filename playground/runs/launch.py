@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from playground.access import SessionAccess
 
-from .frames import accepted_frame, rejected_frame
+from .frames import accepted_frames, rejected_frame
 from .submit import Accepted, Rejected, runs_regenerate, runs_submit
 
 
@@ -33,10 +33,6 @@ def launch_regenerate(*, access: SessionAccess, run_id, simulator_base: str, roo
 def _launch(outcome: Accepted | Rejected, *, access: SessionAccess, reset: bool) -> Launch:
     if isinstance(outcome, Rejected):
         return Launch(accepted=None, html=rejected_frame(outcome))
-    viewer = SessionAccess(session=access.session, viewer_key="", can_edit=False)
-    started = (
-        accepted_frame(outcome, access=access, reset=False),
-        accepted_frame(outcome, access=viewer, reset=False),
-    )
-    html = accepted_frame(outcome, access=access, reset=reset)
-    return Launch(accepted=outcome, html=html, started=started)
+    frames = accepted_frames(outcome, access=access)
+    html = frames.sender if reset else frames.editors
+    return Launch(accepted=outcome, html=html, started=(frames.editors, frames.viewers))

@@ -1,8 +1,10 @@
 """Threads for database work, so streams never queue behind one shared thread.
 
-`on_request_thread` is Channels' usual database thread: connects, sends, stops. Run persistence
-(checkpoints, the end of a run, leases) goes to a small pool of its own (`on_run_thread`), so a
-thousand streaming runs writing checkpoints cannot delay a page that connects or a new send.
+Channels runs every consumer's database call on one global thread; at 200 streams a send waited
+seconds there behind everyone else. Here websocket work (connects, sends, stops) has a small
+pool of its own (`on_socket_thread`), and run persistence (checkpoints, the end of a run,
+leases) another (`on_run_thread`), so streaming runs writing checkpoints never delay a page
+that connects or a new send. Django's own sync views already get a thread per request.
 Each pool thread keeps its own connection (CONN_MAX_AGE); close_old_connections() drops it
 when it is too old or broken, as at the start of a request.
 """
@@ -13,18 +15,13 @@ import functools
 from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import sync_to_async
-from channels.db import database_sync_to_async
 from django.conf import settings
 from django.db import close_old_connections
 
-on_request_thread = database_sync_to_async
-
 
 @functools.cache
-def _pool() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(
-        max_workers=settings.PLAYGROUND_RUN_DB_THREADS, thread_name_prefix="run-db"
-    )
+def _pool(name: str, size: int) -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=size, thread_name_prefix=name)
 
 
 def _fresh_connection(func):
@@ -38,4 +35,11 @@ def _fresh_connection(func):
 
 def on_run_thread(func):
     """`func` as a coroutine function that runs on the run-persistence pool."""
-    return sync_to_async(_fresh_connection(func), thread_sensitive=False, executor=_pool())
+    pool = _pool("run-db", settings.PLAYGROUND_RUN_DB_THREADS)
+    return sync_to_async(_fresh_connection(func), thread_sensitive=False, executor=pool)
+
+
+def on_socket_thread(func):
+    """`func` as a coroutine function that runs on the websocket pool."""
+    pool = _pool("socket-db", settings.PLAYGROUND_SOCKET_DB_THREADS)
+    return sync_to_async(_fresh_connection(func), thread_sensitive=False, executor=pool)

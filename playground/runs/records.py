@@ -11,9 +11,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from playground.accounts.budgets import budget_settle, reservations_settle_stale
 from playground.catalog import get_catalog
 from playground.models import Run
 from playground.pricing import Cost, cost_for_usage
@@ -38,10 +40,14 @@ def run_checkpoint(*, run_id, text: str, reasoning: str) -> None:
 def run_finish(*, run_id, fields: dict, cost: Cost | None) -> Run:
     if cost is not None:
         fields |= cost_fields(cost)
-    # A provider that echoes the key in its error (or a model that repeats it): never stored.
-    keys = known_secrets()
-    fields |= {name: scrub(fields[name], keys) for name in SAID if fields.get(name)}
-    Run.objects.active().filter(pk=run_id).update(lease_until=None, **fields)
+    # A model that repeats a key the server holds (or a provider that echoes it): never stored.
+    if any(fields.get(name) for name in SAID):
+        owner = Run.objects.filter(pk=run_id).values_list("pane__session__owner_key", flat=True)
+        keys = known_secrets(owner_key=owner.first() or "")
+        fields |= {name: scrub(fields[name], keys) for name in SAID if fields.get(name)}
+    with transaction.atomic():  # the run's end and its budget settlement, together
+        Run.objects.active().filter(pk=run_id).update(lease_until=None, **fields)
+        budget_settle(run_id=run_id, cost=cost.total if cost is not None else None)
     return Run.objects.select_related("pane__session").get(pk=run_id)
 
 
@@ -73,7 +79,10 @@ def runs_interrupt_expired(*, session_id=None, keep=(), everything=False) -> lis
         stale = stale.filter(Q(lease_until__lt=timezone.now()) | Q(lease_until__isnull=True))
     if session_id is not None:
         stale = stale.filter(pane__session_id=session_id)
-    return [str(run.id) for run in stale if run_interrupt(run=run)]
+    ended = [str(run.id) for run in stale if run_interrupt(run=run)]
+    if session_id is None:  # the worker-wide sweep also settles budgets nobody settled
+        reservations_settle_stale()
+    return ended
 
 
 def run_interrupt(*, run: Run) -> bool:
@@ -97,4 +106,8 @@ def run_interrupt(*, run: Run) -> bool:
     model = get_catalog().models.get(f"{run.provider_id}/{run.model_id}")
     if model is not None:
         fields |= cost_fields(cost_for_usage(pricing=model.pricing, usage=usage))
-    return bool(Run.objects.active().filter(pk=run.pk).update(**fields))
+    with transaction.atomic():
+        ended = bool(Run.objects.active().filter(pk=run.pk).update(**fields))
+        if ended:
+            budget_settle(run_id=run.pk, cost=fields.get("cost"))
+    return ended

@@ -14,6 +14,9 @@ from django.db import transaction
 
 from playground import services
 from playground.access import SessionAccess
+from playground.accounts.admission import models_refused, run_admit
+from playground.accounts.budgets import BudgetExceeded
+from playground.accounts.keys import KeyUnavailable
 from playground.catalog import DIALECT_LABELS, ModelSpec, get_catalog
 from playground.estimates import input_tokens_for
 from playground.forms import ComposerForm
@@ -23,9 +26,9 @@ from playground.providers.types import UpstreamRequest
 from playground.selectors import (
     attachments_get_for,
     panes_of,
+    panes_streaming,
     run_get,
     run_thread,
-    runs_active_in,
 )
 
 from .upstream import upstream_request_for
@@ -82,16 +85,25 @@ def runs_submit(
     errors += _busy(access=access, panes=panes) or _full(len(panes), room)
     if not invalid:
         errors += [m for form in forms for m in _attachment_errors(form.settings(), files)]
+        errors += models_refused(settings=[f.settings() for f in forms], owner_key=_owner(access))
     if errors:
         return Rejected(tuple(errors), invalid)
     prompt = composer.cleaned_data["prompt"]
-    with transaction.atomic():
-        round = services.round_create(session=access.session, prompt=prompt)
-        runs = [
-            _start(form=form, round=round, edit_of=edit_of, files=files, base=simulator_base)
-            for form in forms
-        ]
+    try:
+        with transaction.atomic():  # a refused key or budget stores nothing, not even the round
+            round = services.round_create(session=access.session, prompt=prompt)
+            runs = [
+                _start(form=form, round=round, edit_of=edit_of, files=files, base=simulator_base)
+                for form in forms
+            ]
+    except (BudgetExceeded, KeyUnavailable) as refused:
+        return Rejected((str(refused),))
     return Accepted(round=round, runs=tuple(runs))
+
+
+def _owner(access: SessionAccess) -> str:
+    """Keys and budgets are the session owner's, whoever presses send."""
+    return access.session.owner_key
 
 
 def _start(*, form: PaneSettingsForm, round: Round, edit_of, files, base: str) -> AcceptedRun:
@@ -120,8 +132,10 @@ def _store(*, pane: Pane, round, settings, prompt, parent, files, base) -> Accep
             params=settings.sent,
         ),
     )  # fmt: skip
+    owner = pane.session.owner_key
+    run_admit(run=run, settings=settings, owner_key=owner)
     request = upstream_request_for(
-        run=run, model=settings.model, thread=thread, files=files, simulator_base=base
+        run=run, model=settings.model, thread=thread, files=files, simulator_base=base, owner=owner
     )
     redraw = (parent.id if parent else None) != shown
     return AcceptedRun(run=run, model=settings.model, request=request, redraw=redraw)
@@ -151,19 +165,34 @@ def runs_regenerate(
         return Rejected(("That run or its model no longer exists.",))
     pane = Pane.objects.select_related("session").get(pk=original.pane_id)
     errors = _busy(access=access, panes=[pane]) or _full(1, room)
+    settings = _same(original, model)
+    errors = errors or models_refused(settings=[settings], owner_key=_owner(access))
     if errors:
         return Rejected(tuple(errors))
-    settings = PaneSettings(
+    try:
+        with transaction.atomic():
+            return _regenerate(
+                access=access, original=original, pane=pane, settings=settings, base=simulator_base
+            )
+    except (BudgetExceeded, KeyUnavailable) as refused:
+        return Rejected((str(refused),))
+
+
+def _same(original: Run, model: ModelSpec) -> PaneSettings:
+    return PaneSettings(
         model=model,
         dialect=original.dialect,
         system=original.system,
         values=original.params,
         sent=original.sent_params,
     )
+
+
+def _regenerate(*, access: SessionAccess, original: Run, pane: Pane, settings, base) -> Accepted:
     round = original.round or services.round_create(session=access.session, prompt=original.prompt)
     accepted = _store(
         pane=pane, round=round, settings=settings, prompt=original.prompt,
-        parent=original.parent, files=list(original.attachments.all()), base=simulator_base,
+        parent=original.parent, files=list(original.attachments.all()), base=base,
     )  # fmt: skip
     return Accepted(round=round, runs=(accepted,))
 
@@ -175,7 +204,7 @@ def _settings_message(invalid) -> str:
 
 
 def _busy(*, access: SessionAccess, panes: list[Pane]) -> list[str]:
-    streaming = {run.pane_id for run in runs_active_in(session=access.session)}
+    streaming = set(panes_streaming(session=access.session))
     if any(pane.pk in streaming for pane in panes):
         return ["A run is still streaming: stop it (Esc) or wait until it ends, then send."]
     return []

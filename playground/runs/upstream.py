@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import weakref
 
 import httpx
 from django.conf import settings
 
+from playground.accounts.keys import provider_key_for
 from playground.catalog import ModelSpec, get_catalog
 from playground.models import Attachment as AttachmentRow
 from playground.models import Run
@@ -23,7 +25,9 @@ def http_client() -> httpx.AsyncClient:
     loop = asyncio.get_running_loop()
     client = _clients.get(loop)
     if client is None or client.is_closed:
-        limits = httpx.Limits(max_connections=200, max_keepalive_connections=50)
+        # Sized for the per-worker run cap: a run never waits for a connection of the pool.
+        cap = settings.PLAYGROUND_MAX_ACTIVE_RUNS + 10
+        limits = httpx.Limits(max_connections=cap, max_keepalive_connections=min(cap, 100))
         client = httpx.AsyncClient(
             limits=limits,
             follow_redirects=False,
@@ -75,14 +79,21 @@ def endpoint_for(
     )
 
 
-def call_endpoint(*, model: ModelSpec, dialect: str, simulator_base: str) -> Endpoint:
-    """Where a run of `model` goes: the provider's API with its key (the simulator has none)."""
-    catalog = get_catalog()
-    provider = catalog.provider_of(model)
-    key = catalog.provider_key(provider, os.environ)
-    return endpoint_for(
-        model=model, dialect=dialect, base_url=provider.base_url or simulator_base, api_key=key
+def call_endpoint(*, model: ModelSpec, dialect: str, simulator_base: str, owner: str) -> Endpoint:
+    """Where a run of `model` goes: the provider's API with the key of the session's `owner`
+    (their stored key, else the server's environment key; the simulator needs none). Raises
+    KeyUnavailable when the owner's stored key cannot be opened: then nothing is sent."""
+    provider = get_catalog().provider_of(model)
+    key = provider_key_for(provider=provider, owner_key=owner, environ=os.environ)
+    endpoint = endpoint_for(
+        model=model,
+        dialect=dialect,
+        base_url=provider.base_url or simulator_base,
+        api_key=key.value,
     )
+    if key.source == "user":  # what a 401 tells the user to check
+        endpoint = dataclasses.replace(endpoint, key_env=f"your {provider.name} key (API keys)")
+    return endpoint
 
 
 def turns_for(*, run: Run, thread: list[Run], files: list[AttachmentRow]) -> tuple[Turn, ...]:
@@ -118,10 +129,14 @@ def upstream_request_for(
     thread: list[Run],
     files: list[AttachmentRow],
     simulator_base: str,
+    owner: str,
 ) -> UpstreamRequest:
     """Everything the provider call needs, built while the caller is on a database thread."""
+    endpoint = call_endpoint(
+        model=model, dialect=run.dialect, simulator_base=simulator_base, owner=owner
+    )
     return UpstreamRequest(
-        endpoint=call_endpoint(model=model, dialect=run.dialect, simulator_base=simulator_base),
+        endpoint=endpoint,
         model=model.id,
         turns=turns_for(run=run, thread=thread, files=files),
         system=run.system,

@@ -12,7 +12,6 @@ from playground.ledger import session_ledger
 from playground.page_context import page_context
 from playground.runs.executor import runs_sweep_here
 from playground.selectors import SESSION_SORTS, session_latest_for, sessions_for
-from playground.sharing import session_sockets_close
 
 from .access import editable_access, session_access, viewer_key
 
@@ -71,8 +70,7 @@ def session_rename(request: HttpRequest, session_id) -> HttpResponse:
 @require_POST
 def session_delete(request: HttpRequest, session_id) -> HttpResponse:
     access = editable_access(request, session_id)
-    services.session_delete(access=access)
-    session_sockets_close(session_id=session_id)  # its tabs and share viewers: it is gone
+    services.session_delete(access=access)  # its tabs and share viewers are closed (sharing)
     if request.htmx and request.POST.get("row"):
         return HttpResponse("")  # the row disappears
     return redirect("sessions")

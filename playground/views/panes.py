@@ -32,7 +32,8 @@ def pane_settings(request: HttpRequest, session_id, pane_id) -> HttpResponse:
     view = view_for(pane, data=data, thread=False)
     view.form.is_valid()
     context = {"view": view, "fields": view.all_fields, "panel": switched, "access": access}
-    context |= {"picker": model_picker(), "session_id": access.session.id}
+    context |= {"picker": model_picker(owner_key=access.session.owner_key)}
+    context["session_id"] = access.session.id
     response = render(request, "playground/session.html#settings_saved", context)
     response["HX-Trigger"] = "settings-saved"
     return response

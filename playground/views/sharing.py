@@ -14,10 +14,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from playground.accounts.views import public
 from playground.copying import session_copy
 from playground.ledger import session_ledger
 from playground.page_context import page_context
-from playground.redaction import scrub
+from playground.redaction import known_secrets, scrub
 from playground.runs.executor import runs_sweep_here
 from playground.sharing import (
     LIFETIMES,
@@ -75,7 +76,8 @@ def shared_session(request: HttpRequest, token: str) -> HttpResponse:
         "token": token,
     }
     response = render(request, "playground/shared.html", context)
-    response.content = scrub(response.content.decode()).encode()
+    keys = known_secrets(owner_key=access.session.owner_key)
+    response.content = scrub(response.content.decode(), keys).encode()
     return response
 
 
@@ -152,6 +154,7 @@ def share_regenerate_link(request: HttpRequest, session_id, share_id) -> HttpRes
     return _dialog(request, access, fresh=share_regenerate(access=access, link=link))
 
 
+@public  # crawlers never sign in
 @require_GET
 def robots(request: HttpRequest) -> HttpResponse:
     """No crawler has any business here, least of all on a shared page."""

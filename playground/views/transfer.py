@@ -26,7 +26,7 @@ FORMATS = {
 def export_response(session: PlaygroundSession, fmt: str) -> HttpResponse:
     """The download, named after the session."""
     if fmt == "json":
-        body = export_text(session_export(session=session))
+        body = export_text(session_export(session=session), owner_key=session.owner_key)
     else:
         body = session_markdown(session=session)
     response = HttpResponse(body, content_type=FORMATS[fmt])

@@ -5,7 +5,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import new_page
 from tests.browser.test_playground_page import open_fresh, send
-from tests.keyed import KEYED
+from tests.catalogs import KEYED
 from tests.live import LiveApp
 
 pytestmark = pytest.mark.browser

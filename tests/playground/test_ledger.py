@@ -6,13 +6,15 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
-from playground.models import FinishedRunError, Run
+from playground.accounts.usage import usage_report
+from playground.models import FinishedRunError, PlaygroundSession, Run
 from playground.pricing import PriceSnapshot, cost_for_usage
 from playground.providers.types import Usage
 from playground.runs import records
-from tests.playground.helpers import add_run, open_session
+from tests.playground.helpers import add_run, open_session, share, stranger
 
 pytestmark = pytest.mark.django_db
 
@@ -154,3 +156,21 @@ def test_the_session_shows_its_cost_and_tokens_in_total_and_per_model(client):
     assert "307" in pro and "200 reasoning" in pro and "$0.000040" in pro
     assert "estimate" in pro and "provider: $0.000031" in pro
     assert "All models" in total and "1,060" in total and "312" in total and "$0.000042" in total
+
+
+def test_copies_and_imports_show_their_history_but_are_not_spent_again(client):
+    session, pane, _ = open_session(client)
+    add_run(pane, prompt="paid once", cost="0.250000")
+    owner = session.owner_key
+    assert usage_report(owner_key=owner).total == Decimal("0.25")
+    client.post(f"/sessions/{session.id}/duplicate/")
+    exported = client.get(f"/sessions/{session.id}/export.json").content
+    file = SimpleUploadedFile("s.json", exported, content_type="application/json")
+    assert client.post("/sessions/import/", {"file": file}).status_code == 302
+    viewer = stranger()
+    forked = viewer.post(f"/s/{share(client, session)}/fork/")["Location"]
+    assert Run.objects.filter(cost=Decimal("0.25")).count() == 4  # the run and three copies
+    assert usage_report(owner_key=owner).total == Decimal("0.25")
+    fork = PlaygroundSession.objects.get(pk=forked.split("/")[2])
+    assert usage_report(owner_key=fork.owner_key).total == 0
+    assert "$0.250000" in viewer.get(forked).content.decode()  # its history

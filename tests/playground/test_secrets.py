@@ -8,9 +8,10 @@ import logging
 import pytest
 from django.test import Client
 
+from playground.accounts.keys import key_store
 from playground.catalog import get_catalog
 from playground.models import Run
-from tests.keyed import KEYED
+from tests.catalogs import KEYED
 from tests.playground.helpers import add_run, open_session
 from tests.playground.helpers import share as share_link
 from tests.playground.test_consumer import connect, form, frames_until_final, open_page
@@ -56,7 +57,7 @@ async def test_no_key_reaches_a_share_a_frame_an_export_or_a_log(async_client, c
     await owner.send_to(text_data=form(pane, "Now answer [[sim tps=2000 ttft=0]]", **model))
     seen += await frames_until_final(viewer) + await frames_until_final(owner)
     failed = await Run.objects.aget(status="failed")
-    assert failed.error_status == 401 and "[redacted]" in failed.provider_message
+    assert failed.error_status == 401 and "redacted]" in failed.provider_message  # echoed
     done = await Run.objects.aget(status="done")
     assert done.request["headers"]["Authorization"] == "Bearer $KEYED_ENDPOINT_API_KEY"
     for i, frame in enumerate(seen):
@@ -108,3 +109,30 @@ def test_an_old_run_that_holds_a_key_is_blanked_wherever_it_is_shared(client, mo
         body = reader.get(url).content.decode()
         assert_clean(body, url)
         assert "[redacted]" in body, url
+
+
+def test_an_owners_stored_key_is_blanked_wherever_the_session_is_shared(client, django_user_model):
+    """A signed-in owner's own key (stored encrypted, not in the environment) that a run's
+    prompt and answer happen to hold never reaches a viewer or an export."""
+    owner = django_user_model.objects.create_user("ana", "ana@example.com", "a-Long-passphrase-42")
+    key_store(user=owner, provider_id="empiriolabs", raw_key=CANARY)
+    client.force_login(owner)
+    session, pane, _ = open_session(client)
+    assert session.owner_key == f"user:{owner.pk}"
+    add_run(pane, prompt=f"is {CANARY} right?", text=f"{CANARY} looks like a key.")
+    token = share_link(client, session)
+    for url in (f"/s/{token}/", f"/s/{token}/export.json", f"/s/{token}/export.md"):
+        body = Client().get(url).content.decode()
+        assert_clean(body, url)
+        assert "[redacted]" in body, url
+    for fmt in ("json", "md"):
+        assert_clean(client.get(f"/sessions/{session.id}/export.{fmt}").content.decode(), fmt)
+
+
+def test_on_a_login_only_instance_a_shared_page_needs_a_signed_in_viewer(client, settings):
+    session, _, _ = open_session(client)
+    token = share_link(client, session)
+    settings.PLAYGROUND_REQUIRE_LOGIN = True
+    response = Client().get(f"/s/{token}/")
+    assert response.status_code == 302 and response["Location"].startswith("/login/")
+    assert Client().get("/robots.txt").status_code == 200

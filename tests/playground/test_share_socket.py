@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from channels.testing import WebsocketCommunicator
+from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from playground.asgi import application
@@ -203,3 +204,17 @@ async def test_a_share_socket_checks_the_origin_and_the_token(async_client):
     for guess in ("x" * 43, token[:-1], token + "A", "short"):
         _, connected, code = await follow(guess)
         assert not connected and code == 4404, guess
+
+
+async def test_closing_the_owners_account_ends_their_links_and_sockets(async_client):
+    user = await get_user_model().objects.acreate_user("ana", password="a-Long-passphrase-42")
+    await async_client.aforce_login(user)
+    session, _, _ = await open_page(async_client)
+    token = await share(async_client, session)
+    viewer, connected, _ = await follow(token)
+    assert connected
+    closed = await async_client.post("/account/delete/", {"password": "a-Long-passphrase-42"})
+    assert closed.status_code == 302
+    assert await closed_with(viewer) == 4404
+    assert (await async_client.get(f"/s/{token}/")).status_code == 404
+    assert not await ShareLink.objects.aexists()

@@ -66,7 +66,7 @@ def test_model_picker_is_grouped_and_names_simulated_models(client):
     assert ">Seed 2.0 Mini (simulated) — $0.12 in / $0.50 out per 1M" in html
     assert (
         "Seed 2.0 Pro — $0.63 in / $3.79 out per 1M · 256K ctx · text, image, video, "
-        "document · set EMPIRIOLABS_API_KEY"
+        "document · log in and add your EmpirioLabs key, or set EMPIRIOLABS_API_KEY"
     ) in html
 
 

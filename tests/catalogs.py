@@ -1,6 +1,5 @@
-"""A user catalog with one provider whose key comes from KEYED_ENDPOINT_API_KEY, served by the
-simulator at `{base}`: a real provider's code path (key, auth header, recorded request) with no
-network."""
+"""User catalogs the tests load: a real (non-simulated) provider that needs a key, pointed at
+a loopback upstream by `{base}`."""
 
 KEYED = """
 [[providers]]
