@@ -146,6 +146,7 @@ class Run(models.Model):
     # The worker streaming this run renews the lease; an active run whose lease ran out belongs
     # to a worker that died, and any other worker marks it interrupted.
     lease_until = models.DateTimeField(null=True, blank=True, db_index=True)
+    worker = models.CharField(max_length=120, blank=True)  # "host:pid" of the worker streaming it
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
