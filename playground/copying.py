@@ -19,7 +19,7 @@ from django.db import transaction
 from .models import Pane, PlaygroundSession, Round, Run
 
 TITLE_CHARS = 200
-NOT_COPIED = {"id", "pane", "parent", "round", "lease_until", "updated_at"}
+NOT_COPIED = {"id", "pane", "parent", "round", "lease_until", "worker", "updated_at"}
 
 
 def session_copy(

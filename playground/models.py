@@ -222,6 +222,7 @@ class Run(models.Model):
     # The worker streaming this run renews the lease; an active run whose lease ran out belongs
     # to a worker that died, and any other worker marks it interrupted.
     lease_until = models.DateTimeField(null=True, blank=True, db_index=True)
+    worker = models.CharField(max_length=120, blank=True)  # "host:pid" of the worker streaming it
     # Came from an export file: its cost and price snapshot are as recorded there.
     imported = models.BooleanField(default=False)
     # A copy (Duplicate, Open a copy) of a run of another session: the history it shows was paid

@@ -13,7 +13,7 @@ from .access import SessionAccess
 from .catalog import ModelSpec, get_catalog
 from .models import Attachment, Pane, PlaygroundSession, Round, Run
 from .pane_settings import PaneSettings, PaneSettingsForm
-from .runs.records import lease_deadline
+from .runs.records import lease_deadline, worker_id
 from .selectors import branch_leaf
 from .simulator.directive import strip_directives
 
@@ -169,6 +169,7 @@ def run_create(
             sent_params=settings.sent,
             estimated_input_tokens=estimated_input_tokens,
             lease_until=lease_deadline(),
+            worker=worker_id(),
         )
         if attachments:
             run.attachments.set(attachments)

@@ -34,3 +34,13 @@ def pytest_sessionfinish(session, exitstatus):
     if name and settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"):
         for suffix in ("", "-wal", "-shm"):
             Path(f"{name}{suffix}").unlink(missing_ok=True)
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    """nginx + two daphne workers on PostgreSQL and Redis, as `make stack` runs them."""
+    from tests.stack import StackUnderTest
+
+    harness = StackUnderTest(tmp_path_factory.mktemp("stack")).start()
+    yield harness
+    harness.stop()

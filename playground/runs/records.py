@@ -8,6 +8,8 @@ connects and sends, so a busy stream cannot delay a new page or a new run.
 
 from __future__ import annotations
 
+import os
+import socket
 from datetime import timedelta
 
 from django.conf import settings
@@ -58,6 +60,11 @@ def cost_fields(cost: Cost) -> dict:
         "reported_cost": cost.reported,
         "price_snapshot": cost.snapshot.as_json(),
     }
+
+
+def worker_id() -> str:
+    """Which worker process streams a run (a run belongs to the worker that streams it)."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 def lease_deadline():

@@ -58,6 +58,11 @@ Keys:
     body field ``key``): once whole and once in each usual masked form (``sk-abc…wxyz``,
     ``sk-abc***************wxyz``, ``****wxyz``); see echo.py. For testing key redaction.
 
+``model=<id>``, ``dialect=<chat|responses|messages>``
+    Scope: a directive naming them applies only to requests for that model (or dialect); the
+    others ignore it. One prompt sent to several compare panes can so fail or slow just one:
+    ``[[sim model=seed-2-0-lite fault=500]]``.
+
 Examples: ``[[sim fault=429 retry_after=2]]``, ``[[sim tps=400 ttft=0]]``,
 ``[[sim fault=disconnect after=20]]``, header ``X-Simulator: fault=500; times=1``,
 ``[[sim gate=send-1 after=5]]``, ``[[sim fault=401 echo_key=1]]``.
@@ -115,10 +120,15 @@ def strip_directives(text: str) -> str:
     return DIRECTIVE.sub("", text).strip() if "[[" in text else text
 
 
-def find_pairs(text: str) -> dict[str, str]:
+def find_pairs(text: str, *, model: str = "", dialect: str = "") -> dict[str, str]:
+    """The pairs of every directive that applies: one naming `model=` or `dialect=` applies
+    only to requests for that model or dialect (so one prompt can fail a single compare pane)."""
     pairs: dict[str, str] = {}
     for match in DIRECTIVE.finditer(text):
-        pairs.update(split_pairs(match.group(1) or ""))
+        found = split_pairs(match.group(1) or "")
+        wanted = {"model": found.pop("model", model), "dialect": found.pop("dialect", dialect)}
+        if wanted == {"model": model, "dialect": dialect}:
+            pairs.update(found)
     return pairs
 
 
@@ -134,8 +144,10 @@ def split_pairs(raw: str) -> dict[str, str]:
     return pairs
 
 
-def build_directive(*, message_text: str, header_value: str | None) -> Directive:
-    pairs = find_pairs(message_text)
+def build_directive(
+    *, message_text: str, header_value: str | None, model: str = "", dialect: str = ""
+) -> Directive:
+    pairs = find_pairs(message_text, model=model, dialect=dialect)
     pairs.update(split_pairs(header_value or ""))
     values = {key: _convert(key, value) for key, value in pairs.items()}
     _check_fault(values.get("fault"))

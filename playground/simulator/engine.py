@@ -236,8 +236,9 @@ def reasoning_text(request: SimRequest) -> str:
     plan = fill(phrases.REASONING_PLAN, words=words, index=0, question=question)
     # The steps alone fill the effort's target, so more effort always means more reasoning.
     text = "\n".join([*head, *_steps(rng, words=words, question=question, target=target), plan])
-    # Anthropic's budget_tokens is a hard cap; the effort target is only a goal.
-    return _cut_tokens(text, limit=request.thinking_budget) if request.thinking_budget else text
+    # Anthropic's budget_tokens is a hard cap; the effort target is only a goal. Without a budget
+    # the reasoning stops at max_tokens, the reasoning ceiling the playground's estimate uses.
+    return _cut_tokens(text, limit=request.thinking_budget or request.max_answer_tokens)
 
 
 def _steps(rng: random.Random, *, words: list[str], question: str, target: int) -> list[str]:

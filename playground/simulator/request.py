@@ -66,7 +66,12 @@ def parse_request(
         )
     thinking_budget = _thinking_budget(body) if dialect == "messages" else None
     effort = effort_of(body, dialect=dialect)
-    directive = build_directive(message_text=_last_user(messages), header_value=header_directive)
+    directive = build_directive(
+        message_text=_last_user(messages),
+        header_value=header_directive,
+        model=model_of(body),
+        dialect=dialect,
+    )
     return SimRequest(
         dialect=dialect,
         model=model_of(body),

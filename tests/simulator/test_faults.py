@@ -174,3 +174,14 @@ def test_non_streaming_faults(simulator):
 def test_invalid_directives_are_400(simulator, directive):
     reply = simulator.post("chat", BODIES["chat"]("hi"), headers=fault(directive))
     assert reply.status_code == 400 and "Simulator directive" in reply.json()["error"]["message"]
+
+
+def test_a_directive_naming_a_model_applies_only_to_that_model(simulator):
+    prompt = unique(
+        "Compare us [[sim model=seed-2-0-lite fault=500]] [[sim dialect=responses fault=503]]"
+    )
+    lite = BODIES["chat"](prompt) | {"model": "seed-2-0-lite"}
+    pro = BODIES["chat"](prompt) | {"model": "seed-2-0-pro"}
+    assert simulator.post("chat", lite).status_code == 500
+    assert simulator.post("chat", pro).status_code == 200
+    assert simulator.post("responses", BODIES["responses"](prompt)).status_code == 503
