@@ -9,6 +9,7 @@ from .direct import DirectStream
 from .expected import tokens_in
 from .phases import AppPhase
 from .stats import added, gaps, rounded, spread, token_lags
+from .tab import text_problem
 
 MIB = 1024 * 1024
 
@@ -24,7 +25,7 @@ def text_check(phase: AppPhase, expected: list[str]) -> tuple[dict, Counter, lis
             examples.append(f"stream {index}: {stream.error}: {stream.detail}"[:300])
             continue
         delivered += tokens_in(stream.text)
-        problem = _mismatch(stream.text, stored=stream.final_text, expected=expected[index])
+        problem = text_problem(stream, wanted=expected[index])
         if problem:
             errors[problem] += 1
             examples.append(
@@ -41,15 +42,6 @@ def text_check(phase: AppPhase, expected: list[str]) -> tuple[dict, Counter, lis
         "streams": len(expected),
     }
     return figures, errors, examples
-
-
-def _mismatch(text: str, *, stored: str | None, expected: str) -> str:
-    """Deltas lost (the page stopped streaming; the final frame then showed the whole answer),
-    text that is wrong (duplicated, reordered), or stored text that is not what was sent."""
-    if text != stored:
-        lost = stored is not None and stored.startswith(text)
-        return "deltas_lost_final_repaired" if lost else "text_differs_from_stored"
-    return "" if text == expected else "text_differs_from_upstream"
 
 
 def _difference(got: str, wanted: str) -> str:

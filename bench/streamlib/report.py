@@ -160,8 +160,8 @@ def print_record(record: dict, *, as_json: bool) -> None:
         f"{record['machine']['cpus']} CPUs, load {record['machine']['load_before']} before"
     )
     print(f"\n{rows(repeat_rows(record))}")
-    last = len(record["repeats"])
-    print(f"\n--- repeat {last} in detail ---\n{repeat_text(record['repeats'][-1])}")
+    # The first repeat: its RSS growth is the app's own; later repeats reuse the memory it freed.
+    print(f"\n--- repeat 1 in detail ---\n{repeat_text(record['repeats'][0])}")
     connections = record.get("database_connections")
     if connections:
         print(

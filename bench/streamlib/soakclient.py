@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from .expected import expected_answer, tokens_in
 from .page import Page
 from .phases import TOPIC, Environment
-from .tab import AppStream, Tab, TabError
+from .tab import AppStream, Tab, TabError, text_problem
 
 ACTIVE_RUN = re.compile(r'<article id="run-[^"]+" class="run status-(?:queued|streaming)')
 ANY_RUN = re.compile(r'<article id="run-')
@@ -79,27 +79,24 @@ class SoakClient:
 
     async def _one_run(self, turn: int, began: float) -> None:
         prompt = f"Soak client {self.index} turn {turn}: {TOPIC}"
-        drop_after = self.rng.randint(1, 40) if self.rng.random() < self.drop else 0
+        wanted = expected_answer(prompt=prompt, tokens=self.tokens, history=tuple(self.history))
+        # A reload somewhere between the first words and the last fifth of the answer.
+        drop_at = (
+            int(self.rng.uniform(0.05, 0.8) * len(wanted)) if self.rng.random() < self.drop else 0
+        )
         message = self.tab.page.send_message(prompt=prompt, tokens=self.tokens)
         at = time.monotonic() - began
-        stream = await self.tab.run(message=message, timeout=60, drop_after=drop_after)
+        stream = await self.tab.run(message=message, timeout=60, drop_at=drop_at)
         record = RunRecord(client=self.index, at=at, stream=stream, tokens=tokens_in(stream.text))
         if stream.accepted is not None:
             page, accepted = self.sessions[self.tab.page.url]
             self.sessions[self.tab.page.url] = (page, accepted + 1)
-        record.problem = stream.error or self._text_problem(prompt, stream)
+        record.problem = stream.error or text_problem(stream, wanted=wanted)
         self.records.append(record)
         self.history.append((prompt, stream.final_text or ""))
         if stream.error:  # the run may still be active: the next send goes to a new session
             await self.tab.close()
             self.tab = None
-
-    def _text_problem(self, prompt: str, stream: AppStream) -> str:
-        if stream.text != stream.final_text:
-            lost = stream.final_text.startswith(stream.text)
-            return "deltas_lost_final_repaired" if lost else "text_differs_from_stored"
-        wanted = expected_answer(prompt=prompt, tokens=self.tokens, history=tuple(self.history))
-        return "" if stream.text == wanted else "text_differs_from_upstream"
 
     def _failed_setup(self, error: BaseException, began: float) -> None:
         kind = error.kind if isinstance(error, TabError) else "page"

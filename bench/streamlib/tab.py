@@ -97,15 +97,15 @@ class Tab:
             await self.ws.close()
             self.ws = None
 
-    async def run(self, *, message: str, timeout: float, drop_after: int = 0) -> AppStream:
-        """Send and follow the run to its final frame. With drop_after, the socket is dropped
-        after that many text frames and the tab reloads (see `rejoin`)."""
+    async def run(self, *, message: str, timeout: float, drop_at: int = 0) -> AppStream:
+        """Send and follow the run to its final frame. With drop_at, the socket is dropped
+        once that many characters of the answer have arrived, and the tab reloads (`rejoin`)."""
         stream, started = AppStream(), time.perf_counter()
         deadline = started + timeout
         try:
             await self.ws.send(message)
             run_id = stream.run_id = await self._accepted(stream, started, deadline)
-            await self._follow(stream, run_id, started, deadline, drop_after=drop_after)
+            await self._follow(stream, run_id, started, deadline, drop_at=drop_at)
         except TabError as error:
             kind = error.kind
             if kind == "missing_final" and stream.reconnects and not stream.frames_since_rejoin:
@@ -134,7 +134,7 @@ class Tab:
         return frame.run_id
 
     async def _follow(
-        self, stream: AppStream, run_id: str, started: float, deadline: float, *, drop_after: int
+        self, stream: AppStream, run_id: str, started: float, deadline: float, *, drop_at: int
     ) -> None:
         while True:
             at, frame = await self._receive(deadline)
@@ -144,10 +144,10 @@ class Tab:
                 continue  # metrics-only deltas carry no answer span; other runs are not ours
             if apply(stream, frame, at - started):
                 return
-            if drop_after and len(stream.text_frames) == drop_after:
+            if drop_at and len(stream.text) >= drop_at:
                 if await self.rejoin(stream, started):
                     return
-                drop_after = 0
+                drop_at = 0
 
     async def rejoin(self, stream: AppStream, started: float, *, pause: float = 0.3) -> bool:
         """A reload: the socket closes, the page is fetched again, a new socket opens. The next
@@ -201,3 +201,14 @@ def apply(stream: AppStream, frame: Frame, at: float) -> bool:
         stream.first_text = stream.first_text if stream.first_text is not None else at
         stream.text_frames.append((at, len(stream.text)))
     return False
+
+
+def text_problem(stream: AppStream, *, wanted: str) -> str:
+    """Every token exactly once: "" when what the page assembled is the stored answer and the
+    answer the upstream sent. Otherwise: deltas lost (the page stopped streaming; the final
+    frame then showed the whole answer), wrong text (duplicated, reordered), or a stored
+    answer that is not what was sent."""
+    if stream.text != stream.final_text:
+        lost = stream.final_text is not None and stream.final_text.startswith(stream.text)
+        return "deltas_lost_final_repaired" if lost else "text_differs_from_stored"
+    return "" if stream.text == wanted else "text_differs_from_upstream"
