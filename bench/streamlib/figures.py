@@ -98,6 +98,8 @@ def rss_figures(phase: AppPhase, *, streams: int) -> dict:
     idle_sockets = len(phase.handshakes)
     figures = {f"{name}_mib": rounded(value / MIB, 1) for name, value in marks.items()}
     per_idle = (marks["idle"] - marks["pages"]) / idle_sockets if idle_sockets else None
+    per_tab = (marks["idle"] - marks["base"]) / idle_sockets if idle_sockets else None
+    figures["per_tab_kib"] = rounded(per_tab / 1024 if per_tab is not None else None, 1)
     per_active = (marks["peak"] - marks["idle"]) / streams if streams else None
     figures["per_idle_socket_kib"] = rounded(per_idle / 1024 if per_idle is not None else None, 1)
     figures["per_active_stream_kib"] = rounded(

@@ -140,7 +140,8 @@ def repeat_text(figures: dict) -> str:
         f"{number(cpu['machine_busy'] * 100, '%', 0)} busy "
         f"({number(cpu['foreign_cores'], ' cores', 2)} used by other processes)",
         f"app RSS: {number(rss['base_mib'], ' MiB')} before, {number(rss['idle_mib'], ' MiB')} "
-        f"with the sockets idle ({number(rss['per_idle_socket_kib'], ' KiB')} per idle socket), "
+        f"with the tabs idle ({number(rss['per_tab_kib'], ' KiB')} per tab: page and socket; "
+        f"{number(rss['per_idle_socket_kib'], ' KiB')} per idle socket alone), "
         f"{number(rss['peak_mib'], ' MiB')} streaming "
         f"({number(rss['per_active_stream_kib'], ' KiB')} per active stream), "
         f"{number(rss['after_mib'], ' MiB')} after",

@@ -92,6 +92,9 @@ class SoakClient:
             page, accepted = self.sessions[self.tab.page.url]
             self.sessions[self.tab.page.url] = (page, accepted + 1)
         record.problem = stream.error or text_problem(stream, wanted=wanted)
+        if record.problem and not stream.error:
+            stored = len(stream.final_text or "")
+            stream.detail = f"{len(stream.text)} of {stored} stored chars shown; {stream.summary()}"
         self.records.append(record)
         self.history.append((prompt, stream.final_text or ""))
         if stream.error:  # the run may still be active: the next send goes to a new session

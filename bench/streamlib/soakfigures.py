@@ -15,10 +15,11 @@ RSS_GROWTH_LIMIT = 0.10
 
 
 def rss_figures(samples: list[tuple[float, int]], *, minutes: float) -> dict:
-    """Median of the first minute's samples against the last minute's."""
+    """Median of the first minute's samples against the last minute's (the warm-up before and
+    the page checks after the soak are left out)."""
     end = minutes * 60
-    first = [value for at, value in samples if at < 60]
-    last = [value for at, value in samples if at >= end - 60]
+    first = [value for at, value in samples if 0 <= at < 60]
+    last = [value for at, value in samples if end - 60 <= at <= end]
     if not first or not last:
         return {"first_minute_mib": None, "last_minute_mib": None, "growth": None}
     early, late = statistics.median(first), statistics.median(last)
