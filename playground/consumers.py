@@ -10,14 +10,15 @@ from django.core.exceptions import ObjectDoesNotExist
 from .access import SessionAccess, access_for_owner, viewer_key_for
 from .backlog import socket_backlog
 from .runs import executor
-from .runs.frames import DELTA, FINAL, SNAPSHOT, errors_frame, session_group
+from .runs.frames import DELTA, FINAL, SNAPSHOT, errors_frame, run_frames, session_group
 from .runs.launch import Launch, launch_regenerate, launch_send
 from .runs.persist import on_socket_thread
 from .runs.upstream import simulator_base_from_scope
-from .selectors import run_get, runs_active_in
-from .ws_messages import BadMessage, parse
+from .selectors import run_get, runs_active_in, runs_of_session
+from .ws_messages import MAX_RESYNC_RUNS, BadMessage, parse
 
 CLOSE_NOT_FOUND = 4404
+VIEWER_ACTIONS = ("resync",)
 READ_ONLY = (
     "This is a read-only view of the session: nothing can be sent, stopped or rerun from it."
 )
@@ -34,6 +35,12 @@ def _access_for_scope(scope) -> SessionAccess | None:
         )
     except ObjectDoesNotExist:
         return None
+
+
+def _ended_frames(access: SessionAccess, run_ids: list[str]) -> dict[str, tuple[str, str]]:
+    """Final frames of the given runs of this session that are no longer streaming."""
+    runs = runs_of_session(access=access, run_ids=run_ids)
+    return {str(run.id): run_frames(run) for run in runs if not run.is_active}
 
 
 def _active_run_ids(access: SessionAccess) -> list[str]:
@@ -80,13 +87,13 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
         await handler(message)
 
     async def receive(self, text_data=None, bytes_data=None):
-        if not self.access.can_edit:  # a viewer: every action is refused, nothing is read
-            await self.send_errors([READ_ONLY])
-            return
         try:
             message = parse(text_data)
         except BadMessage as error:
-            await self.send_errors([str(error)])
+            await self.send_errors([READ_ONLY if not self.access.can_edit else str(error)])
+            return
+        if not self.access.can_edit and message["action"] not in VIEWER_ACTIONS:
+            await self.send_errors([READ_ONLY])  # a viewer may only catch up, never act
             return
         await getattr(self, f"on_{message['action']}")(message)
 
@@ -138,6 +145,16 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
         if self.access.can_edit:
             for run_id in await on_socket_thread(_active_run_ids)(self.access):
                 await executor.run_stop(run_id=run_id)
+
+    async def on_resync(self, message: dict):
+        """The page shows these runs as streaming: follow the ones still running, and send the
+        ones that ended meanwhile as they ended (a reload can open its socket just after)."""
+        wanted = [r for r in message.get("runs", []) if isinstance(r, str)][:MAX_RESYNC_RUNS]
+        ended = await on_socket_thread(_ended_frames)(self.access, wanted)
+        for frames in ended.values():
+            await self.send(text_data=frames[0] if self.access.can_edit else frames[1])
+        for run_id in set(wanted) - set(ended) - self.watching:
+            await self.watch(run_id, resync=True)
 
     async def watch(self, run_id: str, *, resync: bool):
         self.watching.add(run_id)

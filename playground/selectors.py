@@ -166,6 +166,20 @@ def attachment_get_for(*, viewer_key: str, attachment_id) -> Attachment:
     return Attachment.objects.get(owner_key=viewer_key, id=as_uuid(attachment_id))
 
 
+def runs_of_session(*, access: SessionAccess, run_ids: list[str]) -> list[Run]:
+    """The session's runs among `run_ids` (ids of other sessions or malformed ones: ignored)."""
+    wanted = []
+    for run_id in run_ids:
+        try:
+            wanted.append(as_uuid(run_id))
+        except PlaygroundSession.DoesNotExist:
+            continue
+    runs = Run.objects.select_related("pane__session").filter(
+        pane__session=access.session, id__in=wanted
+    )
+    return list(runs)
+
+
 def runs_active_in(*, session: PlaygroundSession) -> list[Run]:
     return list(Run.objects.filter(pane__session=session, status__in=Run.ACTIVE))
 

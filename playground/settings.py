@@ -132,14 +132,15 @@ _sqlite_options = {
     "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
 }
 if os.environ.get("DATABASE_URL"):
-    # Persistent connections save a connect per request; the health check replaces one that the
-    # server (or a PostgreSQL restart) closed meanwhile instead of failing the request.
-    DATABASES = {
-        "default": dj_database_url.parse(
-            os.environ["DATABASE_URL"],
-            conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", 600)),
-            conn_health_checks=True,
-        )
+    # A connection pool (psycopg's, through Django), not persistent connections: under ASGI every
+    # request runs in a thread of its own, and each kept its own connection until PostgreSQL
+    # refused more ("too many clients") at a few hundred streams. The pool caps what a worker
+    # holds; a thread waits for a free connection instead.
+    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=0)}
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 2,
+        "max_size": int(os.environ.get("DATABASE_POOL_SIZE", 20)),
+        "timeout": 20,
     }
 else:
     DATABASES = {
@@ -164,7 +165,17 @@ if os.environ.get("REDIS_URL"):
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [os.environ["REDIS_URL"]],
+                # redis-py 8 times out reads after 5 s, the very time channels-redis's blocking
+                # receive waits: a busy Redis then killed consumers mid-run (close 1011). Its pool
+                # of 100 connections, raising when full, also killed runs at a few hundred streams.
+                "hosts": [
+                    {
+                        "address": os.environ["REDIS_URL"],
+                        "socket_timeout": 30,
+                        "socket_connect_timeout": 5,
+                        "max_connections": int(os.environ.get("REDIS_MAX_CONNECTIONS", 1000)),
+                    }
+                ],
                 # Keys start with this: two installs (or test suites) can share one Redis.
                 "prefix": os.environ.get("REDIS_PREFIX", "playground"),
                 # All sockets of one worker share one Redis queue, and a full queue drops frames

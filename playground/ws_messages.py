@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 MAX_MESSAGE_CHARS = 512 * 1024
-ACTIONS = ("send", "stop", "stop_all", "regenerate")
+ACTIONS = ("send", "stop", "stop_all", "regenerate", "resync")
+MAX_RESYNC_RUNS = 100
 UNREADABLE = "The page sent a message the server could not read. Reload the page."
 
 

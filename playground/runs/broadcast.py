@@ -13,7 +13,7 @@ import time
 
 from django.conf import settings
 
-from .frames import DELTA, delta_frame, frame_event, frames_group
+from .frames import DELTA, delta_frame, frame_event, frames_group, publish
 from .metrics import RunMetrics
 from .state import RunState
 
@@ -59,7 +59,7 @@ class Broadcaster:
         state.seq += 1
         html = delta_frame(run_id=state.run_id, text=text, reasoning=reasoning, metrics=metrics)
         event = frame_event(run_id=state.run_id, seq=state.seq, kind=DELTA, html=html)
-        await self.layer.group_send(frames_group(state.run_id), event)
+        await publish(self.layer, frames_group(state.run_id), event)
 
     def _metrics_due(self) -> RunMetrics | None:
         now = time.monotonic()

@@ -10,6 +10,7 @@ and the cost of what arrived) and tells its viewers.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ from .frames import (
     control_group,
     frame_event,
     frames_group,
+    publish,
     run_frames,
     snapshot_frame,
 )
@@ -118,7 +120,10 @@ async def snapshot_request(*, run_id: str, reply_to: str) -> None:
 async def _send_snapshot(state: RunState, reply_to: str) -> None:
     html = snapshot_frame(state)
     event = frame_event(run_id=state.run_id, seq=state.seq, kind=SNAPSHOT, html=html)
-    await get_channel_layer().send(reply_to, event)
+    try:
+        await get_channel_layer().send(reply_to, event)
+    except Exception:  # noqa: BLE001 - a full or failing channel: that viewer asks again
+        log.warning("snapshot of run %s not delivered", state.run_id, exc_info=True)
 
 
 async def _run_task(*, state: RunState, request, model: ModelSpec) -> None:
@@ -184,10 +189,23 @@ async def _finish(*, state: RunState, request, model: ModelSpec, layer) -> None:
     event = frame_event(
         run_id=state.run_id, seq=state.seq + 1, kind=FINAL, html=html, view_html=view_html
     )
-    await layer.group_send(frames_group(state.run_id), event)
+    await publish(layer, frames_group(state.run_id), event)
 
 
 async def _listen_for_control(*, state: RunState, layer, owner: asyncio.Task) -> None:
+    """Stop and snapshot requests for this run, from any tab or worker. A failing channel layer
+    (Redis busy) is retried: without this listener, Stop would go unanswered."""
+    while True:
+        try:
+            await _control_loop(state=state, layer=layer, owner=owner)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # noqa: BLE001
+            log.warning("control channel of run %s failed; retrying", state.run_id, exc_info=True)
+            await asyncio.sleep(0.5)
+
+
+async def _control_loop(*, state: RunState, layer, owner: asyncio.Task) -> None:
     channel = await layer.new_channel()
     await layer.group_add(control_group(state.run_id), channel)
     try:
@@ -198,7 +216,8 @@ async def _listen_for_control(*, state: RunState, layer, owner: asyncio.Task) ->
             elif message["type"] == "run.sync":
                 await _send_snapshot(state, message["reply_to"])
     finally:
-        await layer.group_discard(control_group(state.run_id), channel)
+        with contextlib.suppress(Exception):
+            await layer.group_discard(control_group(state.run_id), channel)
 
 
 # --- Leases: this worker's runs stay claimed; runs of a dead worker are interrupted -------------
@@ -233,7 +252,7 @@ async def runs_sweep(*, session_id=None) -> list[str]:
     layer = get_channel_layer()
     for run_id, (html, view_html) in ended.items():
         event = frame_event(run_id=run_id, seq=1 << 30, kind=FINAL, html=html, view_html=view_html)
-        await layer.group_send(frames_group(run_id), event)
+        await publish(layer, frames_group(run_id), event)
     return list(ended)
 
 

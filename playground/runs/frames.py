@@ -9,6 +9,7 @@ people who can edit, one for viewers.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 from django.template.loader import get_template, render_to_string
@@ -25,6 +26,7 @@ from .state import RunState
 from .submit import Accepted, Rejected
 
 DELTA, SNAPSHOT, FINAL = "delta", "snapshot", "final"
+log = logging.getLogger(__name__)
 
 
 def frames_group(run_id) -> str:
@@ -45,6 +47,17 @@ def frame_event(*, run_id, seq: int, kind: str, html: str, view_html: str = "") 
     if view_html:
         event["view_html"] = view_html
     return event
+
+
+async def publish(layer, group: str, event: dict) -> bool:
+    """Send to a group; a channel layer that fails (Redis busy or restarting) loses this frame
+    but never the run: viewers see the gap in sequence numbers and ask for a snapshot."""
+    try:
+        await layer.group_send(group, event)
+    except Exception:  # noqa: BLE001 - any layer error: the stream must go on
+        log.warning("could not send to %s", group, exc_info=True)
+        return False
+    return True
 
 
 def _delta_template():

@@ -236,7 +236,13 @@
 
   // Connection state, so a lost socket is visible (htmx reconnects by itself).
   function connection(state) { document.body.dataset.socket = state; }
-  document.addEventListener("htmx:wsOpen", () => connection("open"));
+  // A page drawn while runs streamed may open its socket after some ended: tell the server
+  // which runs it shows as streaming, so it sends what those became.
+  document.addEventListener("htmx:wsOpen", (event) => {
+    connection("open");
+    const runs = $$(".run.is-active").map((run) => run.id.replace(/^run-/, ""));
+    if (runs.length) event.detail.socketWrapper.send(JSON.stringify({ action: "resync", runs }));
+  });
   // 4404: what the socket followed is gone (a revoked or expired share link, a deleted
   // session); htmx does not reconnect, and the page says so.
   document.addEventListener("htmx:wsClose", (event) => {

@@ -69,10 +69,11 @@ def phone(browser, live_app):
 
 class Gates:
     """Simulator gates: a stream pauses at `[[sim gate=NAME after=N]]` until released, so a test
-    can look at the streaming state for as long as it needs, however loaded the machine is."""
+    can look at the streaming state for as long as it needs, however loaded the machine is.
+    Gates live in each worker's simulator: with several workers, pass every worker's URL."""
 
-    def __init__(self, base_url: str):
-        self.base = base_url + "/simulator/v1/gates"
+    def __init__(self, *base_urls: str):
+        self.bases = [url + "/simulator/v1/gates" for url in base_urls]
 
     def new(self) -> str:
         return f"g{uuid.uuid4().hex[:12]}"
@@ -80,13 +81,16 @@ class Gates:
     def wait_paused(self, name: str, *, seconds: float = 30) -> None:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
-            if httpx.get(f"{self.base}/{name}", timeout=5).json().get("waiting"):
+            if any(
+                httpx.get(f"{base}/{name}", timeout=5).json().get("waiting") for base in self.bases
+            ):
                 return
             time.sleep(0.05)
         raise AssertionError(f"no stream paused at gate {name}")
 
     def release(self, name: str) -> None:
-        httpx.post(f"{self.base}/{name}/release", timeout=5).raise_for_status()
+        for base in self.bases:
+            httpx.post(f"{base}/{name}/release", timeout=5).raise_for_status()
 
 
 @pytest.fixture

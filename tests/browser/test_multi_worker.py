@@ -3,6 +3,8 @@ watched from a browser on the other, and outlives its worker's death as an inter
 
 from __future__ import annotations
 
+import time
+
 import psycopg
 import pytest
 from playwright.sync_api import expect
@@ -28,6 +30,21 @@ def worker_of(stack, run_id: str) -> int:
     return pids.index(int(worker.rsplit(":", 1)[1]))
 
 
+def wait_checkpointed(stack, run_id: str, *, seconds: float = 30) -> None:
+    """Text reaches the database at most a second after it arrives (by wall clock): what a
+    dying worker can leave behind."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with psycopg.connect(stack.database_url) as db:
+            row = db.execute(
+                "SELECT text, reasoning FROM playground_run WHERE id = %s", (run_id,)
+            ).fetchone()
+        if row[0] or row[1]:
+            return
+        time.sleep(0.1)
+    raise AssertionError("the run's text was never checkpointed")
+
+
 def watch_on(browser, stack, worker: int, owner):
     """A second browser, on one worker's own port, showing the owner's session."""
     watcher = new_page(browser, Address(f"http://{stack.worker_addresses[worker]}"))
@@ -39,7 +56,7 @@ def watch_on(browser, stack, worker: int, owner):
 
 
 def test_a_run_on_one_worker_is_watched_on_the_other_and_survives_its_death(browser, stack):
-    gates = Gates(stack.url)
+    gates = Gates(*(f"http://{address}" for address in stack.worker_addresses))
     owner = new_page(browser, Address(stack.url))  # through nginx: whichever worker it lands on
     open_fresh(owner)
     gate = gates.new()
@@ -52,6 +69,7 @@ def test_a_run_on_one_worker_is_watched_on_the_other_and_survives_its_death(brow
         watched = watcher.locator(f"#run-{run_id}")
         expect(watched.locator(".status-label")).to_have_text("Streaming")
         expect(watched.locator(".reasoning-text, .answer").first).not_to_be_empty()
+        wait_checkpointed(stack, run_id)
         stack.kill_worker(streaming)
         expect(watched.locator(".status-label")).to_have_text("Interrupted", timeout=30_000)
         expect(watched.locator(".reasoning-text, .answer").first).not_to_be_empty()

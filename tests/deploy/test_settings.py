@@ -26,7 +26,7 @@ PRODUCTION_ENV = {
 # Variables the settings read that a developer's shell might carry into a test.
 SETTINGS_VARIABLES = {
     "PLAYGROUND_PRODUCTION", "PLAYGROUND_DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL",
-    "DATABASE_CONN_MAX_AGE", "REDIS_URL", "REDIS_PREFIX", "SESSION_COOKIE_SECURE",
+    "DATABASE_POOL_SIZE", "REDIS_URL", "REDIS_PREFIX", "SESSION_COOKIE_SECURE",
     "CSRF_COOKIE_SECURE", "CSRF_TRUSTED_ORIGINS", "USE_X_FORWARDED_HOST",
 }  # fmt: skip
 
@@ -141,11 +141,19 @@ def test_local_defaults_trust_no_proxy_and_need_no_tls():
     }
 
 
-def test_postgres_connections_persist_and_are_health_checked():
-    database = settings_of(production_env(), "DATABASES")["DATABASES"]["default"]
+def test_postgres_connections_come_from_a_bounded_pool():
+    env = production_env(DATABASE_POOL_SIZE="12")
+    database = settings_of(env, "DATABASES")["DATABASES"]["default"]
     assert database["ENGINE"] == "django.db.backends.postgresql"
-    assert database["CONN_MAX_AGE"] == 600
-    assert database["CONN_HEALTH_CHECKS"] is True
+    assert database["CONN_MAX_AGE"] == 0  # a thread per request under ASGI: pooled, not kept
+    assert database["OPTIONS"]["pool"]["max_size"] == 12
+
+
+def test_redis_reads_outlast_the_blocking_receive_and_the_pool_is_sized():
+    env = production_env()
+    (host,) = settings_of(env, "CHANNEL_LAYERS")["CHANNEL_LAYERS"]["default"]["CONFIG"]["hosts"]
+    assert host["socket_timeout"] > 5  # channels-redis blocks 5 s in BZPOPMIN
+    assert host["max_connections"] >= 500
 
 
 def test_redis_layer_keeps_live_runs_groups_and_takes_a_prefix():

@@ -453,3 +453,19 @@ async def test_the_title_is_the_first_prompt_without_directives(async_client):
     await session.arefresh_from_db()
     assert session.title == "Why is the sky blue?"
     await communicator.disconnect()
+
+
+async def test_a_page_that_shows_a_run_streaming_gets_how_it_ended(async_client):
+    session, pane, cookie = await open_page(async_client)
+    communicator, _, _ = await connect(session, cookie)
+    await communicator.send_to(text_data=form(pane, f"Quick one {FAST}"))
+    await frames_until_final(communicator)
+    await communicator.disconnect()
+    run = await Run.objects.aget()
+    # A reload drew the page while the run streamed; its socket opens after the run ended.
+    late, _, _ = await connect(session, cookie)
+    await late.send_to(text_data=json.dumps({"action": "resync", "runs": [str(run.id), "x"]}))
+    frame = await late.receive_from(timeout=5)
+    assert f'<article id="run-{run.id}"' in frame and "data-run-final" in frame
+    assert 'data-status="done"' in frame
+    await late.disconnect()
