@@ -10,9 +10,18 @@ from django.core.exceptions import ObjectDoesNotExist
 from .access import SessionAccess, access_for_owner, viewer_key_for
 from .backlog import socket_backlog
 from .runs import executor
-from .runs.frames import DELTA, FINAL, SNAPSHOT, errors_frame, run_frames, session_group
+from .runs.frames import (
+    DELTA,
+    FINAL,
+    SNAPSHOT,
+    errors_frame,
+    run_frame,
+    session_group,
+    started_frame,
+)
 from .runs.launch import Launch, launch_regenerate, launch_send
 from .runs.persist import on_socket_thread
+from .runs.submit import runs_started
 from .runs.upstream import simulator_base_from_scope
 from .selectors import run_get, runs_active_in, runs_of_session
 from .ws_messages import MAX_RESYNC_RUNS, BadMessage, parse
@@ -37,10 +46,16 @@ def _access_for_scope(scope) -> SessionAccess | None:
         return None
 
 
-def _ended_frames(access: SessionAccess, run_ids: list[str]) -> dict[str, tuple[str, str]]:
+def _ended_frames(access: SessionAccess, run_ids: list[str]) -> dict[str, str]:
     """Final frames of the given runs of this session that are no longer streaming."""
     runs = runs_of_session(access=access, run_ids=run_ids)
-    return {str(run.id): run_frames(run) for run in runs if not run.is_active}
+    ended = [run for run in runs if not run.is_active]
+    return {str(run.id): run_frame(run, can_edit=access.can_edit) for run in ended}
+
+
+def _started_frame(access: SessionAccess, run_ids: list[str]) -> str:
+    """A share viewer's own drawing of runs that started (no actions)."""
+    return started_frame(runs_started(access=access, run_ids=run_ids), can_edit=False)
 
 
 def _active_run_ids(access: SessionAccess) -> list[str]:
@@ -127,8 +142,7 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
             "type": "session.started",
             "origin": self.channel_name,
             "run_ids": [str(item.run.id) for item in launch.accepted.runs],
-            "html": launch.started[0],
-            "view_html": launch.started[1],
+            "html": launch.started,
         }
         await self.channel_layer.group_send(session_group(self.access.session_id), started)
 
@@ -151,8 +165,8 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
         ones that ended meanwhile as they ended (a reload can open its socket just after)."""
         wanted = [r for r in message.get("runs", []) if isinstance(r, str)][:MAX_RESYNC_RUNS]
         ended = await on_socket_thread(_ended_frames)(self.access, wanted)
-        for frames in ended.values():
-            await self.send(text_data=frames[0] if self.access.can_edit else frames[1])
+        for frame in ended.values():
+            await self.send(text_data=frame)
         for run_id in set(wanted) - set(ended) - self.watching:
             await self.watch(run_id, resync=True)
 
@@ -166,7 +180,10 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
         """Runs started from another tab of this session: show them and follow them."""
         if event["origin"] == self.channel_name:
             return
-        await self.send(text_data=event["html"] if self.access.can_edit else event["view_html"])
+        html = event["html"]
+        if not self.access.can_edit:
+            html = await on_socket_thread(_started_frame)(self.access, event["run_ids"])
+        await self.send(text_data=html)
         for run_id in event["run_ids"]:
             await self.watch(run_id, resync=True)
 
@@ -183,7 +200,9 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
         if kind in (SNAPSHOT, FINAL):
             self.waiting_snapshot.discard(run_id)
         self.seen[run_id] = seq
-        html = event["html"] if self.access.can_edit else event.get("view_html", event["html"])
+        html = event["html"]
+        if kind == FINAL and not self.access.can_edit:  # the viewers' drawing has no actions
+            (html,) = (await on_socket_thread(_ended_frames)(self.access, [run_id])).values()
         await self.send(text_data=html)
         if kind == FINAL:
             self.watching.discard(run_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mimetypes
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -187,7 +188,12 @@ def _prefetched(instance, relation: str, objects: list) -> None:
 
 
 def _session_touch(session: PlaygroundSession, *, prompt: str) -> None:
-    touched = {"updated_at": timezone.now()}  # `/` reopens the session used last
+    """`/` reopens the session used last: note the activity (to the minute: a send every few
+    seconds need not write it each time), and the title on the first prompt."""
+    now = timezone.now()
+    touched = {} if now - session.updated_at < timedelta(minutes=1) else {"updated_at": now}
     if not session.title:
-        touched["title"] = session.title = title_from_prompt(prompt)
-    PlaygroundSession.objects.filter(pk=session.pk).update(**touched)
+        touched |= {"title": title_from_prompt(prompt), "updated_at": now}
+        session.title = touched["title"]
+    if touched:
+        PlaygroundSession.objects.filter(pk=session.pk).update(**touched)

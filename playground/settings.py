@@ -278,9 +278,9 @@ PLAYGROUND_MAX_RETRY_AFTER = env_float("PLAYGROUND_MAX_RETRY_AFTER", 60)
 PLAYGROUND_SIMULATOR_TOKENS_PER_SECOND = env_float("PLAYGROUND_SIMULATOR_TOKENS_PER_SECOND", 80)
 PLAYGROUND_SIMULATOR_TTFT = env_float("PLAYGROUND_SIMULATOR_TTFT", 0.3)
 # Frames per second the server pushes to a browser per run (deltas are coalesced in between).
-PLAYGROUND_FRAMES_PER_SECOND = env_float("PLAYGROUND_FRAMES_PER_SECOND", 25)
+PLAYGROUND_FRAMES_PER_SECOND = env_float("PLAYGROUND_FRAMES_PER_SECOND", 12)
 # How often the live metrics (tokens, cost, tokens/s) ride along with those frames.
-PLAYGROUND_METRICS_PER_SECOND = env_float("PLAYGROUND_METRICS_PER_SECOND", 4)
+PLAYGROUND_METRICS_PER_SECOND = env_float("PLAYGROUND_METRICS_PER_SECOND", 2)
 # A browser whose socket has this many bytes not yet sent is behind: it skips frames and gets one
 # snapshot once it catches up, so a stalled tab cannot grow the worker's memory.
 PLAYGROUND_SOCKET_BACKLOG_BYTES = int(os.environ.get("PLAYGROUND_SOCKET_BACKLOG_BYTES", 1 << 20))

@@ -135,28 +135,32 @@ class Attempt:
         decoder = SseDecoder(max_line_bytes=self.limits.max_line_bytes)
         received = 0
         async with aclosing(response.aiter_bytes()) as chunks:
-            while not self.normaliser.done:
-                chunk = await self._next_chunk(chunks)
-                if chunk is None:
-                    events = self.normaliser.end_of_stream()
-                else:
-                    received = self._count(received, chunk)
-                    events = [e for sse in decoder.feed(chunk) for e in self.normaliser.feed(sse)]
-                for event in events:
-                    yield event
-                    # Measured after the consumer took the event, so its own pace is not counted.
-                    if isinstance(event, TextDelta | ReasoningDelta):
-                        self.clock.content_seen()
+            async with self.clock.watching():
+                while not self.normaliser.done:
+                    chunk = await self._next_chunk(chunks)
+                    if chunk is None:
+                        events = self.normaliser.end_of_stream()
+                    else:
+                        received = self._count(received, chunk)
+                        events = [
+                            e for sse in decoder.feed(chunk) for e in self.normaliser.feed(sse)
+                        ]
+                    for event in events:
+                        yield event
+                        # Measured after the consumer took the event: its own pace is not counted.
+                        if isinstance(event, TextDelta | ReasoningDelta):
+                            self.clock.content_seen()
             await _drain(chunks)
 
     async def _next_chunk(self, chunks: AsyncIterator[bytes]) -> bytes | None:
-        """The next piece of the body, or None at its end. While a failure is held (an error
-        event came; its terminal event may follow) the wait is short: then it counts as the end."""
+        """The next piece of the body, or None at its end (the clock watches the deadlines).
+        While a failure is held (an error event came; its terminal event may follow) the wait
+        is short: then it counts as the end."""
         if self.normaliser.held is None:
-            return await self.clock.within(lambda: anext(chunks, None))
+            return await anext(chunks, None)
         try:
             async with asyncio.timeout(HELD_FAILURE_GRACE):
-                return await self.clock.within(lambda: anext(chunks, None))
+                return await anext(chunks, None)
         except TimeoutError:
             return None
 

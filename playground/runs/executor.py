@@ -31,7 +31,7 @@ from .frames import (
     frame_event,
     frames_group,
     publish,
-    run_frames,
+    run_frame,
     snapshot_frame,
 )
 from .persist import on_run_thread
@@ -174,9 +174,9 @@ async def _checkpoint_every_second(state: RunState) -> None:
             )
 
 
-def _finish_and_render(*, run_id: str, fields: dict, cost) -> tuple[str, str]:
+def _finish_and_render(*, run_id: str, fields: dict, cost) -> str:
     run = records.run_finish(run_id=run_id, fields=fields, cost=cost)
-    return run_frames(run)
+    return run_frame(run)
 
 
 async def _finish(*, state: RunState, request, model: ModelSpec, layer) -> None:
@@ -185,10 +185,8 @@ async def _finish(*, state: RunState, request, model: ModelSpec, layer) -> None:
     finishing = on_run_thread(_finish_and_render)(
         run_id=state.run_id, fields=fields, cost=state.cost()
     )
-    html, view_html = await asyncio.shield(finishing)
-    event = frame_event(
-        run_id=state.run_id, seq=state.seq + 1, kind=FINAL, html=html, view_html=view_html
-    )
+    html = await asyncio.shield(finishing)
+    event = frame_event(run_id=state.run_id, seq=state.seq + 1, kind=FINAL, html=html)
     await publish(layer, frames_group(state.run_id), event)
 
 
@@ -250,8 +248,8 @@ async def runs_sweep(*, session_id=None) -> list[str]:
     )
     _started_clean = True
     layer = get_channel_layer()
-    for run_id, (html, view_html) in ended.items():
-        event = frame_event(run_id=run_id, seq=1 << 30, kind=FINAL, html=html, view_html=view_html)
+    for run_id, html in ended.items():
+        event = frame_event(run_id=run_id, seq=1 << 30, kind=FINAL, html=html)
         await publish(layer, frames_group(run_id), event)
     return list(ended)
 
@@ -267,7 +265,7 @@ def runs_sweep_here(*, session_id) -> None:
     _started_clean = True
 
 
-def _sweep_and_render(*, session_id, keep: set[str], everything: bool) -> dict[str, tuple]:
+def _sweep_and_render(*, session_id, keep: set[str], everything: bool) -> dict[str, str]:
     ended = records.runs_interrupt_expired(session_id=session_id, keep=keep, everything=everything)
     runs = Run.objects.select_related("pane__session").filter(pk__in=ended)
-    return {str(run.id): run_frames(run) for run in runs}
+    return {str(run.id): run_frame(run) for run in runs}

@@ -15,7 +15,7 @@ from .submit import Accepted, Rejected, runs_regenerate, runs_submit
 class Launch:
     accepted: Accepted | None
     html: str  # for the tab that sent it
-    started: tuple[str, str] = ("", "")  # for the session's other tabs: editors, viewers
+    started: str = ""  # for the session's other tabs (viewers draw their own)
 
 
 def launch_send(*, access: SessionAccess, data: dict, simulator_base: str, room: int) -> Launch:
@@ -35,4 +35,4 @@ def _launch(outcome: Accepted | Rejected, *, access: SessionAccess, reset: bool)
         return Launch(accepted=None, html=rejected_frame(outcome))
     frames = accepted_frames(outcome, access=access)
     html = frames.sender if reset else frames.editors
-    return Launch(accepted=outcome, html=html, started=(frames.editors, frames.viewers))
+    return Launch(accepted=outcome, html=html, started=frames.editors)

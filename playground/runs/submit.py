@@ -29,6 +29,7 @@ from playground.selectors import (
     panes_streaming,
     run_get,
     run_thread,
+    runs_of_session,
 )
 
 from .upstream import upstream_request_for
@@ -208,6 +209,14 @@ def _busy(*, access: SessionAccess, panes: list[Pane]) -> list[str]:
     if any(pane.pk in streaming for pane in panes):
         return ["A run is still streaming: stop it (Esc) or wait until it ends, then send."]
     return []
+
+
+def runs_started(*, access: SessionAccess, run_ids: list[str]) -> Accepted:
+    """Runs that started in this session, as the send that started them (to draw them again)."""
+    runs = runs_of_session(access=access, run_ids=run_ids)
+    runs.sort(key=lambda run: run.created_at)
+    accepted = [AcceptedRun(run=r, model=None, request=None, redraw=False) for r in runs]
+    return Accepted(round=runs[0].round if runs else None, runs=tuple(accepted))
 
 
 def busy_message(seconds: int = 5) -> str:

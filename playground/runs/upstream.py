@@ -14,6 +14,7 @@ from playground.accounts.keys import provider_key_for
 from playground.catalog import ModelSpec, get_catalog
 from playground.models import Attachment as AttachmentRow
 from playground.models import Run
+from playground.providers.network import use_asyncio_network
 from playground.providers.types import Attachment, Endpoint, Limits, Turn, UpstreamRequest
 from playground.selectors import attachment_data
 
@@ -35,6 +36,7 @@ def http_client() -> httpx.AsyncClient:
                 settings.PLAYGROUND_TOTAL_TIMEOUT, connect=settings.PLAYGROUND_CONNECT_TIMEOUT
             ),
         )
+        use_asyncio_network(client)
         _clients[loop] = client
     return client
 

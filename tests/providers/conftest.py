@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import httpx
 import pytest
 
+from playground.providers.network import use_asyncio_network
 from tests.providers.upstream import Reply, ScriptedUpstream
 
 StartUpstream = Callable[..., Awaitable[ScriptedUpstream]]
@@ -27,7 +28,11 @@ async def upstream() -> AsyncIterator[StartUpstream]:
         await server.stop()
 
 
-@pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
+@pytest.fixture(params=["anyio", "asyncio"])
+async def client(request) -> AsyncIterator[httpx.AsyncClient]:
+    """Every upstream behaviour is checked on httpcore's own network layer and on the asyncio
+    one the playground uses (playground/providers/network.py)."""
     async with httpx.AsyncClient() as http:
+        if request.param == "asyncio":
+            use_asyncio_network(http)
         yield http
