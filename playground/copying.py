@@ -28,7 +28,9 @@ def session_copy(
     """A new session of `owner_key` with the panes and finished runs of `source`. `private`
     leaves out the recorded requests and the files (a copy for someone else)."""
     with transaction.atomic():
-        copy = PlaygroundSession.objects.create(owner_key=owner_key, title=title[:TITLE_CHARS])
+        copy = PlaygroundSession.objects.create(
+            owner_key=owner_key, title=title[:TITLE_CHARS], **_compare_settings(source)
+        )
         panes = {pane.pk: _pane_copy(pane, session=copy) for pane in source.panes.all()}
         rounds = _rounds_copy(source=source, session=copy)
         runs = _runs_copy(source=source, panes=panes, rounds=rounds, private=private)
@@ -37,10 +39,16 @@ def session_copy(
     return copy
 
 
+def _compare_settings(source: PlaygroundSession) -> dict:
+    names = ("sync_system", "sync_params", "sync_history", "blind")
+    return {name: getattr(source, name) for name in names}
+
+
 def _pane_copy(pane: Pane, *, session: PlaygroundSession) -> Pane:
     return Pane.objects.create(
         session=session,
         position=pane.position,
+        archived=pane.archived,
         model_ref=pane.model_ref,
         dialect=pane.dialect,
         system=pane.system,
@@ -51,7 +59,12 @@ def _pane_copy(pane: Pane, *, session: PlaygroundSession) -> Pane:
 def _rounds_copy(*, source: PlaygroundSession, session: PlaygroundSession) -> dict:
     rounds = {
         old.pk: Round(
-            id=uuid.uuid4(), session=session, prompt=old.prompt, created_at=old.created_at
+            id=uuid.uuid4(),
+            session=session,
+            prompt=old.prompt,
+            created_at=old.created_at,
+            repeat=old.repeat,
+            blind=old.blind,
         )
         for old in source.rounds.all()
     }

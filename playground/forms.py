@@ -192,7 +192,19 @@ class PaneForm(forms.Form):
         return get_catalog().model(self.cleaned_data["model"])
 
 
+MAX_REPEAT = 10
+
+
 class ComposerForm(forms.Form):
+    repeat = forms.IntegerField(
+        label="Repeat",
+        required=False,
+        min_value=1,
+        max_value=MAX_REPEAT,
+        error_messages={"min_value": f"Repeat from 1 to {MAX_REPEAT} times.",
+                        "max_value": f"Repeat from 1 to {MAX_REPEAT} times.",
+                        "invalid": f"Repeat from 1 to {MAX_REPEAT} times."},
+    )  # fmt: skip
     prompt = forms.CharField(
         label="Prompt",
         max_length=MAX_PROMPT_CHARS,

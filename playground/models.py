@@ -21,6 +21,11 @@ class PlaygroundSession(models.Model):
     title = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)  # an import keeps its date
     updated_at = models.DateTimeField(auto_now=True)
+    # Compare mode: what the panes share (else each pane keeps its own), and blind judging.
+    sync_system = models.BooleanField(default=False)
+    sync_params = models.BooleanField(default=False)
+    sync_history = models.BooleanField(default=False)
+    blind = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-updated_at"]
@@ -39,6 +44,8 @@ class Round(models.Model):
     preferred = models.ForeignKey(
         "Run", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    repeat = models.PositiveSmallIntegerField(default=1)  # runs per pane (repeat ×k)
+    blind = models.BooleanField(default=False)  # model names hidden until a preference is marked
     # A default rather than auto_now_add: copies and imports keep the original times (the
     # order of turns and branches).
     created_at = models.DateTimeField(default=timezone.now)
@@ -48,6 +55,10 @@ class Round(models.Model):
 
     def __str__(self) -> str:
         return f"Round {self.id}"
+
+    @property
+    def names_hidden(self) -> bool:
+        return self.blind and self.preferred_id is None
 
 
 class ShareLink(models.Model):
@@ -87,6 +98,8 @@ class ShareLink(models.Model):
 class Pane(models.Model):
     session = models.ForeignKey(PlaygroundSession, on_delete=models.CASCADE, related_name="panes")
     position = models.PositiveSmallIntegerField(default=0)
+    # A removed pane leaves the page; its runs stay in the session's history, cost and exports.
+    archived = models.BooleanField(default=False)
     model_ref = models.CharField(max_length=200)
     dialect = models.CharField(max_length=16, default="chat")
     system = models.TextField(blank=True)

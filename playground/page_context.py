@@ -5,9 +5,12 @@ from __future__ import annotations
 import string
 from dataclasses import dataclass, field
 
+from django.conf import settings
+
 from .access import SessionAccess
 from .accounts.keys import keyed_providers, missing_key_text, model_available
 from .catalog import DIALECT_LABELS, ModelSpec, get_catalog
+from .compare import PRESETS
 from .models import Pane, Run
 from .pane_settings import PaneSettingsForm
 from .selectors import Turn, pane_view, panes_of
@@ -71,6 +74,8 @@ class PaneView:
     form: PaneSettingsForm
     letter: str = "A"
     single: bool = True
+    first: bool = True
+    last: bool = True
     turns: list[Turn] = field(default_factory=list)
     hidden: list[Run] = field(default_factory=list)
 
@@ -97,6 +102,10 @@ class PaneView:
     @property
     def heading(self) -> str:
         return "Conversation" if self.single else f"Pane {self.letter}"
+
+    @property
+    def model_label(self) -> str:
+        return f"{self.model.name} · {self.dialect_label}"
 
     @property
     def price_text(self) -> str:
@@ -126,6 +135,8 @@ def view_for(pane: Pane, *, data=None, position: int = 0, count: int = 1, thread
         form=PaneSettingsForm(data, pane=pane),
         letter=string.ascii_uppercase[position % 26],
         single=count == 1,
+        first=position == 0,
+        last=position == count - 1,
     )
     if thread:
         view.turns, view.hidden = pane_view(pane=pane)
@@ -146,6 +157,9 @@ def page_context(*, access: SessionAccess) -> dict:
         "panes": views,
         "picker": model_picker(owner_key=access.session.owner_key),
         "accept": _accept_all(views),
+        "presets": list(PRESETS.items()),
+        "blind": access.session.blind,
+        "max_panes": settings.PLAYGROUND_MAX_PANES,
     }
 
 

@@ -3,12 +3,13 @@ pane, run or attachment is simply not found (a 404)."""
 
 from __future__ import annotations
 
+import string
 from dataclasses import dataclass
 
 from django.db.models import Count, F, Max, Prefetch, Q, Sum
 
 from .access import SessionAccess, as_uuid
-from .models import Attachment, Pane, PlaygroundSession, Run
+from .models import Attachment, Pane, PlaygroundSession, Round, Run
 
 
 def session_latest_for(*, viewer_key: str) -> PlaygroundSession | None:
@@ -40,8 +41,14 @@ def sessions_for(*, viewer_key: str, query: str = "", sort: str = "activity"):
     return sessions.order_by("-updated_at")
 
 
+def pane_letter(*, pane: Pane) -> str:
+    """A pane's letter: its place among the session's panes on the page (A, B, C…)."""
+    earlier = Pane.objects.filter(session_id=pane.session_id, archived=False)
+    return string.ascii_uppercase[earlier.filter(position__lt=pane.position).count() % 26]
+
+
 def panes_of(*, access: SessionAccess) -> list[Pane]:
-    return list(access.session.panes.select_related("head"))
+    return list(access.session.panes.filter(archived=False).select_related("head"))
 
 
 def pane_get(*, access: SessionAccess, pane_id) -> Pane:
@@ -61,6 +68,14 @@ def run_get(*, access: SessionAccess, run_id) -> Run:
 
 
 HEAVY_RUN_FIELDS = ("request", "sent_params", "price_snapshot")
+
+
+def round_get(*, access: SessionAccess, round_id) -> Round:
+    try:
+        wanted = as_uuid(round_id)
+    except PlaygroundSession.DoesNotExist:
+        raise Round.DoesNotExist("not a round id") from None
+    return Round.objects.get(session=access.session, id=wanted)
 
 
 def pane_runs(*, pane_id) -> dict:
@@ -86,19 +101,26 @@ def run_thread(*, run: Run | None, runs: dict | None = None) -> list[Run]:
 
 @dataclass(frozen=True)
 class Turn:
-    """A run as the pane shows it: where it sits among its siblings (the ‹ 2/3 › switcher)."""
+    """A turn as the pane shows it: its run (and the run's repetitions, when one send asked
+    for several answers), and where it sits among the other branches from the same point (the
+    ‹ 2/3 › switcher). Runs of one round with one parent are one branch."""
 
     run: Run
-    position: int  # 1-based among the runs with the same parent
-    siblings: tuple[Run, ...]
+    position: int  # 1-based among the branches
+    branches: tuple[Run, ...]  # the first run of each branch
+    group: tuple[Run, ...] = ()  # the shown branch's runs: repetitions of one send
 
     @property
     def previous(self) -> Run | None:
-        return self.siblings[self.position - 2] if self.position > 1 else None
+        return self.branches[self.position - 2] if self.position > 1 else None
 
     @property
     def next(self) -> Run | None:
-        return self.siblings[self.position] if self.position < len(self.siblings) else None
+        return self.branches[self.position] if self.position < len(self.branches) else None
+
+    @property
+    def runs(self) -> tuple[Run, ...]:
+        return self.group or (self.run,)
 
 
 def pane_view(*, pane: Pane) -> tuple[list[Turn], list[Run]]:
@@ -108,25 +130,35 @@ def pane_view(*, pane: Pane) -> tuple[list[Turn], list[Run]]:
     for run in sorted(runs.values(), key=lambda r: r.created_at):
         children.setdefault(run.parent_id, []).append(run)
     thread = run_thread(run=pane.head, runs=runs) if pane.head_id else []
-    turns = [_turn(run, children[run.parent_id]) for run in thread]
-    shown = {run.id for run in thread}
+    turns = [turn_among(run, children[run.parent_id]) for run in thread]
+    shown = {r.id for turn in turns for r in turn.runs}
     hidden = [r for r in runs.values() if r.is_active and r.id not in shown]
     return turns, hidden
 
 
-def _turn(run: Run, siblings: list[Run]) -> Turn:
-    return Turn(run=run, position=siblings.index(run) + 1, siblings=tuple(siblings))
+def turn_among(run: Run, siblings: list[Run]) -> Turn:
+    """`siblings` (oldest first): the runs with the same parent, `run` among them."""
+    groups: dict = {}
+    for sibling in siblings:
+        groups.setdefault(sibling.round_id or sibling.id, []).append(sibling)
+    keys = list(groups)
+    mine = run.round_id or run.id
+    return Turn(
+        run=run,
+        position=keys.index(mine) + 1,
+        branches=tuple(groups[key][0] for key in keys),
+        group=tuple(groups[mine]) if len(groups[mine]) > 1 else (),
+    )
 
 
 def run_turn(*, run: Run) -> Turn:
     """Where a single run sits among its siblings (for a frame that redraws one run)."""
     siblings = list(
         Run.objects.filter(pane_id=run.pane_id, parent_id=run.parent_id)
-        .only("id", "created_at")
+        .only("id", "created_at", "round_id")
         .order_by("created_at")
     )
-    position = next(i for i, r in enumerate(siblings, start=1) if r.id == run.id)
-    return Turn(run=run, position=position, siblings=tuple(siblings))
+    return turn_among(run, siblings)
 
 
 def branch_leaf(*, run: Run) -> Run:

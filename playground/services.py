@@ -140,8 +140,14 @@ def attachment_create(
     )
 
 
-def round_create(*, session: PlaygroundSession, prompt: str) -> Round:
-    return Round.objects.create(session=session, prompt=prompt)
+def round_create(*, session: PlaygroundSession, prompt: str, repeat: int = 1) -> Round:
+    return Round.objects.create(session=session, prompt=prompt, repeat=repeat, blind=session.blind)
+
+
+def pane_show(*, pane: Pane, run: Run) -> None:
+    """The pane shows the branch of `run` (after a round's repetitions: the first of them)."""
+    pane.head = run
+    pane.save(update_fields=["head"])
 
 
 def run_create(

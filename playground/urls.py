@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path, register_converter
 
-from .views import files, pages, panes, runs, sharing, transfer
+from .views import compare, files, pages, panes, runs, sharing, transfer
 
 
 class ExportFormat:
@@ -37,6 +37,33 @@ urlpatterns = [
         name="pane_branch",
     ),
     path("sessions/<uuid:session_id>/runs/<uuid:run_id>/code/", runs.run_code, name="run_code"),
+    path("sessions/<uuid:session_id>/panes/add/", compare.pane_add, name="pane_add"),
+    path(
+        "sessions/<uuid:session_id>/panes/<int:pane_id>/duplicate/",
+        compare.pane_duplicate,
+        name="pane_duplicate",
+    ),
+    path(
+        "sessions/<uuid:session_id>/panes/<int:pane_id>/remove/",
+        compare.pane_remove,
+        name="pane_remove",
+    ),
+    path(
+        "sessions/<uuid:session_id>/panes/<int:pane_id>/move/", compare.pane_move, name="pane_move"
+    ),
+    path(
+        "sessions/<uuid:session_id>/panes/<int:pane_id>/copy-to-all/",
+        compare.pane_copy_to_all,
+        name="pane_copy_to_all",
+    ),
+    path("sessions/<uuid:session_id>/presets/", compare.panes_preset, name="panes_preset"),
+    path("sessions/<uuid:session_id>/compare/", compare.session_compare, name="session_compare"),
+    path(
+        "sessions/<uuid:session_id>/rounds/<uuid:round_id>/prefer/",
+        compare.round_preferred,
+        name="round_preferred",
+    ),
+    path("sessions/<uuid:session_id>/diff/", compare.runs_diff, name="runs_diff"),
     # Library: duplicate, export, import.
     path("sessions/import/", transfer.session_import_file, name="session_import"),
     path(

@@ -22,7 +22,8 @@ from playground.access import SessionAccess
 from playground.ledger import session_ledger
 from playground.models import Run
 from playground.page_context import view_for
-from playground.selectors import run_turn
+from playground.rounds import round_summary_of_run
+from playground.selectors import pane_letter, run_turn
 
 from .metrics import RunMetrics
 from .state import RunState
@@ -105,9 +106,15 @@ def run_frame(run: Run, *, can_edit: bool = True) -> str:
     """A finished (or newly shown) run, with the session's ledger (its cost and tokens, per
     model) as it now stands. Frames on the layer carry the editors' rendering; a share viewer's
     socket renders its own (without actions) only when there is a viewer."""
+    turn = run_turn(run=run)
     context = {
         "run": run,
-        "turn": run_turn(run=run),
+        "turn": turn,
+        "repetition": next(i for i, r in enumerate(turn.runs, 1) if r.id == run.id),
+        "repetitions": len(turn.runs),
+        "pane_letter": pane_letter(pane=run.pane),
+        "blind": run.pane.session.blind,
+        "summary": round_summary_of_run(run=run) if not run.is_active else None,
         "session_id": run.pane.session_id,
         "ledger": session_ledger(session=run.pane.session),
         "oob": True,
@@ -133,14 +140,29 @@ class AcceptedFrames:
 def accepted_frames(accepted: Accepted, *, access: SessionAccess) -> AcceptedFrames:
     """New runs in their panes: appended, or the pane redrawn when it shows another branch.
     Each run is drawn once; the frames only wrap those pieces."""
-    pieces = [_run_piece(item, access=access) for item in accepted.runs]
-    return _wrapped(accepted, pieces)
+    return _wrapped(accepted, _pieces(accepted, access=access))
 
 
 def started_frame(accepted: Accepted, *, can_edit: bool) -> str:
     """What another tab (or a share viewer, without actions) shows of runs that started."""
-    pieces = [_run_piece(item, access=_Viewer(can_edit=can_edit)) for item in accepted.runs]
-    return _wrapped(accepted, pieces).editors
+    return _wrapped(accepted, _pieces(accepted, access=_Viewer(can_edit=can_edit))).editors
+
+
+def _pieces(accepted: Accepted, *, access) -> list:
+    """Per pane: its new runs appended (numbered when a send asked for repetitions), or the
+    whole pane redrawn once when it now shows another branch."""
+    by_pane: dict = {}
+    for item in accepted.runs:
+        by_pane.setdefault(item.run.pane_id, []).append(item)
+    pieces = []
+    for items in by_pane.values():
+        if any(item.redraw for item in items):
+            pieces.append(_run_piece(items[0], access=access))
+            continue
+        for number, item in enumerate(items, 1):
+            extra = {"repetition": number, "repetitions": len(items)}
+            pieces.append(_run_piece(item, access=access, extra=extra))
+    return pieces
 
 
 def _wrapped(accepted: Accepted, pieces: list) -> AcceptedFrames:
@@ -151,8 +173,11 @@ def _wrapped(accepted: Accepted, pieces: list) -> AcceptedFrames:
     )
 
 
-def _run_piece(item, *, access) -> SafeString:
+def _run_piece(item, *, access, extra: dict | None = None) -> SafeString:
     context = {"access": access, "session_id": item.run.pane.session_id, "run": item.run}
+    context |= (extra or {}) | {
+        "pane_letter": pane_letter(pane=item.run.pane), "blind": item.run.pane.session.blind
+    }  # fmt: skip
     if item.redraw:
         context["view"] = view_for(item.run.pane)
         return mark_safe(render_to_string("playground/session.html#redrawn", context))  # noqa: S308

@@ -50,7 +50,7 @@ def run_finish(*, run_id, fields: dict, cost: Cost | None) -> Run:
     with transaction.atomic():  # the run's end and its budget settlement, together
         Run.objects.active().filter(pk=run_id).update(lease_until=None, **fields)
         budget_settle(run_id=run_id, cost=cost.total if cost is not None else None)
-    return Run.objects.select_related("pane__session").get(pk=run_id)
+    return Run.objects.select_related("pane__session", "round").get(pk=run_id)
 
 
 def cost_fields(cost: Cost) -> dict:

@@ -32,6 +32,7 @@ from playground.selectors import (
     runs_of_session,
 )
 
+from .history import thread_for_request
 from .upstream import upstream_request_for
 
 GONE = "That run or attachment no longer exists. Reload the page."
@@ -77,25 +78,36 @@ def runs_submit(
     except ObjectDoesNotExist:
         return Rejected((GONE,))
     composer = ComposerForm(data)
+    # The socket resolved the session when it connected; its compare switches may have changed.
+    access.session.refresh_from_db(fields=["sync_system", "sync_params", "sync_history", "blind"])
     panes = panes_of(access=access)
     forms = [PaneSettingsForm(data, pane=pane) for pane in panes]
     invalid = tuple(form for form in forms if not form.is_valid())
     errors = [m for ms in composer.errors.values() for m in ms] if not composer.is_valid() else []
     if invalid:
         errors.append(_settings_message(invalid))
-    errors += _busy(access=access, panes=panes) or _full(len(panes), room)
+    repeat = composer.cleaned_data.get("repeat") or 1 if composer.is_valid() else 1
+    errors += _busy(access=access, panes=panes) or _full(len(panes) * repeat, room)
     if not invalid:
-        errors += [m for form in forms for m in _attachment_errors(form.settings(), files)]
+        errors += [m for form in forms for m in attachment_problems(form.settings(), files)]
         errors += models_refused(settings=[f.settings() for f in forms], owner_key=_owner(access))
     if errors:
         return Rejected(tuple(errors), invalid)
     prompt = composer.cleaned_data["prompt"]
     try:
         with transaction.atomic():  # a refused key or budget stores nothing, not even the round
-            round = services.round_create(session=access.session, prompt=prompt)
+            round = services.round_create(session=access.session, prompt=prompt, repeat=repeat)
             runs = [
-                _start(form=form, round=round, edit_of=edit_of, files=files, base=simulator_base)
+                run
                 for form in forms
+                for run in _start(
+                    form=form,
+                    round=round,
+                    edit_of=edit_of,
+                    files=files,
+                    base=simulator_base,
+                    panes=panes,
+                )  # fmt: skip
             ]
     except (BudgetExceeded, KeyUnavailable) as refused:
         return Rejected((str(refused),))
@@ -107,20 +119,26 @@ def _owner(access: SessionAccess) -> str:
     return access.session.owner_key
 
 
-def _start(*, form: PaneSettingsForm, round: Round, edit_of, files, base: str) -> AcceptedRun:
+def _start(*, form: PaneSettingsForm, round: Round, edit_of, files, base, panes) -> list:
+    """The pane's runs of this round: one, or `round.repeat` answers to the same request (the
+    pane then shows the first, with the others beside it)."""
     pane, settings = form.pane, form.settings()
     if form.seq >= pane.settings_seq:  # (a send with older settings still runs with them)
         services.pane_configure(pane=pane, settings=settings, seq=form.seq)
-    parent = _parent(pane=pane, edit_of=edit_of)
-    return _store(
-        pane=pane, round=round, settings=settings, prompt=round.prompt, parent=parent,
-        files=files, base=base,
-    )  # fmt: skip
+    parent, shown = _parent(pane=pane, edit_of=edit_of), pane.head_id
+    thread = thread_for_request(session=pane.session, thread=run_thread(run=parent), panes=panes)
+    runs = [
+        _store(pane=pane, round=round, settings=settings, prompt=round.prompt, parent=parent,
+               files=files, base=base, thread=thread, shown=shown)
+        for _ in range(round.repeat)
+    ]  # fmt: skip
+    if len(runs) > 1:
+        services.pane_show(pane=pane, run=runs[0].run)
+    return runs
 
 
-def _store(*, pane: Pane, round, settings, prompt, parent, files, base) -> AcceptedRun:
-    shown = pane.head_id
-    thread = run_thread(run=parent)
+def _store(*, pane: Pane, round, settings, prompt, parent, files, base, thread, shown):
+    """`shown`: the run the pane showed before this send (its head), None for an empty pane."""
     run = services.run_create(
         pane=pane,
         round=round,
@@ -190,10 +208,17 @@ def _same(original: Run, model: ModelSpec) -> PaneSettings:
 
 
 def _regenerate(*, access: SessionAccess, original: Run, pane: Pane, settings, base) -> Accepted:
-    round = original.round or services.round_create(session=access.session, prompt=original.prompt)
+    """A round of its own: another branch from the same point (not a repetition)."""
+    round = services.round_create(session=access.session, prompt=original.prompt)
+    thread = thread_for_request(
+        session=access.session,
+        thread=run_thread(run=original.parent),
+        panes=panes_of(access=access),
+    )
     accepted = _store(
         pane=pane, round=round, settings=settings, prompt=original.prompt,
-        parent=original.parent, files=list(original.attachments.all()), base=base,
+        parent=original.parent, files=list(original.attachments.all()), base=base, thread=thread,
+        shown=pane.head_id,
     )  # fmt: skip
     return Accepted(round=round, runs=(accepted,))
 
@@ -227,7 +252,7 @@ def _full(count: int, room: int) -> list[str]:
     return [busy_message()] if count > room else []
 
 
-def _attachment_errors(settings: PaneSettings, files: list[Attachment]) -> list[str]:
+def attachment_problems(settings: PaneSettings, files: list[Attachment]) -> list[str]:
     model, dialect, errors = settings.model, settings.dialect, []
     for item in files:
         if item.kind not in model.inputs:

@@ -57,3 +57,28 @@ def model_name(ref: str) -> str:
 
     model = get_catalog().models.get(ref)
     return model_label(model) if model else ref
+
+
+@register.filter
+def strip_directives(text: str) -> str:
+    from playground.simulator.directive import strip_directives as strip
+
+    return strip(text or "")
+
+
+@register.filter
+def names_hidden(run, blind_session=False) -> bool:
+    """Blind judging: a run's model stays hidden until its round has a preferred answer, in
+    blind rounds, and in every round while the session is blind (its panes were shuffled)."""
+    round = run.round if run.round_id else None
+    if round is not None and round.preferred_id is not None:
+        return False
+    return bool(blind_session) or (round is not None and round.blind)
+
+
+@register.filter
+def duration(ms) -> str:
+    """12 ms, or 1.08 s: precise enough to tell panes apart."""
+    if ms is None:
+        return "—"
+    return f"{ms:.0f} ms" if ms < 1000 else f"{ms / 1000:.2f} s"

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from playground import services
 from playground.ledger import session_ledger
 from playground.page_context import page_context
+from playground.rounds import round_summary_context
 from playground.runs.executor import runs_sweep_here
 from playground.selectors import SESSION_SORTS, session_latest_for, sessions_for
 
@@ -31,6 +32,7 @@ def session_detail(request: HttpRequest, session_id) -> HttpResponse:
     access = session_access(request, session_id)
     runs_sweep_here(session_id=access.session.id)
     context = page_context(access=access) | {"ledger": session_ledger(session=access.session)}
+    context |= round_summary_context(access=access)
     return render(request, "playground/session.html", context)
 
 

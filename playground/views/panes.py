@@ -8,10 +8,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
-from playground import services
+from playground import compare, services
 from playground.estimates import pane_estimate
 from playground.page_context import model_picker, view_for
 from playground.pane_settings import PaneSettingsForm, chosen_model, switched_data
+from playground.runs.submit import attachment_problems
 from playground.selectors import attachments_get_for, pane_get, panes_of, run_get, run_thread
 
 from .access import editable_access, found_or_404, session_access
@@ -29,9 +30,13 @@ def pane_settings(request: HttpRequest, session_id, pane_id) -> HttpResponse:
     if switched:
         data = switched_data(request.POST, pane=pane, model=model, dialect=dialect)
     services.pane_settings_save(pane=pane, form=PaneSettingsForm(data, pane=pane))
+    others = [
+        view_for(other, thread=False) for other in compare.panes_synced(access=access, source=pane)
+    ]
     view = view_for(pane, data=data, thread=False)
     view.form.is_valid()
     context = {"view": view, "fields": view.all_fields, "panel": switched, "access": access}
+    context["others"] = others
     context |= {"picker": model_picker(owner_key=access.session.owner_key)}
     context["session_id"] = access.session.id
     response = render(request, "playground/session.html#settings_saved", context)
@@ -48,8 +53,10 @@ def pane_branch(request: HttpRequest, session_id, pane_id) -> HttpResponse:
     if run.pane_id != pane.pk:
         return HttpResponse(status=404)
     services.pane_branch_select(pane=pane, run=run)
-    view = view_for(pane)
+    panes = [p.pk for p in panes_of(access=access)]
+    view = view_for(pane, position=panes.index(pane.pk), count=len(panes))
     context = {"view": view, "access": access, "session_id": access.session.id, "oob": False}
+    context["blind"] = access.session.blind
     return render(request, "playground/session.html#pane_branch", context)
 
 
@@ -78,10 +85,14 @@ def estimate(request: HttpRequest, session_id) -> HttpResponse:
 
 def _estimate_item(pane, data, prompt, files, position, count) -> dict:
     view = view_for(pane, data=data, position=position, count=count, thread=False)
-    heading = f"{view.heading} · {view.model.name}"
+    blind = pane.session.blind
+    heading = view.heading if blind else f"{view.heading} · {view.model.name}"
     if not view.form.is_valid():  # the error itself stands beside its field
         fields = ", ".join(view.form.error_labels())
         return {"heading": heading, "problem": f"fix {fields} first.", "estimate": None}
+    problems = attachment_problems(view.form.settings(), files)  # said before sending
+    if problems:
+        return {"heading": heading, "problem": " ".join(problems), "estimate": None}
     guess = pane_estimate(
         settings=view.form.settings(), thread=run_thread(run=pane.head), prompt=prompt,
         attachments=files,

@@ -299,7 +299,7 @@
   // Settings start open where there is room beside the thread (one pane on a wide screen).
   function openSettingsWhereRoomy() {
     if (!window.matchMedia("(min-width: 1000px)").matches) return;
-    if (!$(".workspace.single")) return;
+    if (!$("#workspace.single")) return;
     $$("details[data-settings]").forEach((details) => { details.open = true; });
   }
 

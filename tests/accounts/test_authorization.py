@@ -17,7 +17,7 @@ from playground import services
 from playground.access import SessionAccess
 from playground.accounts.keys import key_store
 from playground.accounts.models import MonthlyBudget, ProviderKey
-from playground.models import Attachment, PlaygroundSession, Run, ShareLink
+from playground.models import Attachment, PlaygroundSession, Round, Run, ShareLink
 from playground.sharing import share_create
 from tests.playground.test_consumer import connect
 
@@ -95,6 +95,34 @@ CASES = {
     ),
     "pane_settings": lambda c, a: missing(
         c.post(f"/sessions/{a.session.id}/panes/{a.pane.id}/settings/", {"system": "x"})
+    ),
+    "pane_add": lambda c, a: missing(c.post(f"/sessions/{a.session.id}/panes/add/")),
+    "pane_duplicate": lambda c, a: missing(
+        c.post(f"/sessions/{a.session.id}/panes/{a.pane.id}/duplicate/")
+    ),
+    "pane_remove": lambda c, a: missing(
+        c.post(f"/sessions/{a.session.id}/panes/{a.pane.id}/remove/")
+    ),
+    "pane_move": lambda c, a: missing(
+        c.post(f"/sessions/{a.session.id}/panes/{a.pane.id}/move/", {"step": "1"})
+    ),
+    "pane_copy_to_all": lambda c, a: missing(
+        c.post(f"/sessions/{a.session.id}/panes/{a.pane.id}/copy-to-all/")
+    ),
+    "panes_preset": lambda c, a: missing(
+        c.post(f"/sessions/{a.session.id}/presets/", {"preset": "models"})
+    ),
+    "session_compare": lambda c, a: missing(
+        c.post(f"/sessions/{a.session.id}/compare/", {"blind": "on"})
+    ),
+    "round_preferred": lambda c, a: missing(
+        c.post(
+            f"/sessions/{a.session.id}/rounds/{Round.objects.create(session=a.session).id}/prefer/",
+            {"run": a.run.id},
+        )
+    ),
+    "runs_diff": lambda c, a: missing(
+        c.get(f"/sessions/{a.session.id}/diff/", {"a": a.run.id, "b": a.run.id})
     ),
     "pane_branch": lambda c, a: missing(
         c.post(f"/sessions/{a.session.id}/panes/{a.pane.id}/branch/", {"run": a.run.id})

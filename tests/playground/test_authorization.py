@@ -15,7 +15,9 @@ from playground.models import Attachment, PlaygroundSession, Run, ShareLink
 from tests.playground.helpers import add_run, open_session, share, stranger
 from tests.playground.test_consumer import FAST, connect, form, frames_until_final, open_page
 
-OBJECT_PARAMETERS = {"session_id", "pane_id", "run_id", "attachment_id", "share_id", "token"}
+OBJECT_PARAMETERS = {
+    "session_id", "pane_id", "run_id", "round_id", "attachment_id", "share_id", "token"
+}  # fmt: skip
 
 
 def routes(patterns=None):
@@ -55,6 +57,7 @@ def victim(client):
         "session_id": session.id,
         "pane_id": pane.id,
         "run_id": run.id,
+        "round_id": run.round_id,
         "attachment_id": Attachment.objects.get().id,
         "share_id": ShareLink.objects.get().id,
         "token": secrets.token_urlsafe(32),  # the attacker's guess: the real one is never shown

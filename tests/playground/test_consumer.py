@@ -378,7 +378,7 @@ async def test_regenerate_keeps_the_original_as_a_sibling_branch(async_client):
     await communicator.send_to(text_data=json.dumps({"action": "regenerate", "run": str(first.id)}))
     frames = await frames_until_final(communicator)
     second = await Run.objects.exclude(pk=first.pk).aget()
-    assert second.parent_id == first.parent_id and second.round_id == first.round_id
+    assert second.parent_id == first.parent_id and second.round_id != first.round_id
     redraw = frames[0]
     assert f'id="pane-{pane.id}-thread"' in redraw and 'hx-swap-oob="true"' in redraw
     assert '<span class="branch-position">2/2</span>' in frames[-1]
