@@ -57,7 +57,8 @@ lint: install-test
 
 bench: install-test
 	$(BIN)/python bench/page_weight.py
-	$(BIN)/python bench/ttft_overhead.py
+	$(BIN)/python bench/stream_load.py --clients 1 --repeat 10
+	$(BIN)/python bench/stream_load.py --clients 200
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 .stack

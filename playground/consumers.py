@@ -3,6 +3,7 @@ run groups. Runs belong to the server; closing the socket never stops them."""
 
 from __future__ import annotations
 
+from autobahn.exception import Disconnected
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
@@ -225,6 +226,14 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
         self.waiting_snapshot.add(run_id)
         await executor.snapshot_request(run_id=run_id, reply_to=self.channel_name)
         return False
+
+    async def send(self, text_data=None, bytes_data=None, close=False):
+        """A browser can leave between a frame and its write: that frame has nowhere to go
+        (daphne raises instead of dropping it), and the socket's disconnect follows."""
+        try:
+            await super().send(text_data=text_data, bytes_data=bytes_data, close=close)
+        except Disconnected:
+            return
 
     async def send_errors(self, errors: list[str]):
         await self.send(text_data=errors_frame(errors))

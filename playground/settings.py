@@ -178,10 +178,11 @@ if os.environ.get("REDIS_URL"):
                 ],
                 # Keys start with this: two installs (or test suites) can share one Redis.
                 "prefix": os.environ.get("REDIS_PREFIX", "playground"),
-                # All sockets of one worker share one Redis queue, and a full queue drops frames
-                # silently (a hole in a live answer): 10,000 is seconds of backlog at hundreds of
-                # viewers x 25 frames/s, and a few MB of Redis at worst.
-                "capacity": 10_000,
+                # All sockets of one worker share one Redis list, and a full list drops frames
+                # silently (a hole in a live answer, or a lost snapshot): an overloaded worker
+                # reading seconds behind at 200 streams x 12 frames/s needs tens of thousands of
+                # slots. 100,000 frames are some 30 MB of Redis at worst.
+                "capacity": 100_000,
                 # A frame still unread after a minute belongs to a stuck worker: drop it then.
                 "expiry": 60,
                 # Group membership outlives any run (PLAYGROUND_TOTAL_TIMEOUT) and daphne's own

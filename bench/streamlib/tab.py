@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import json
 import re
 import time
 from dataclasses import dataclass, field
@@ -149,6 +150,15 @@ class Tab:
                     return
                 drop_at = 0
 
+    async def resync(self) -> None:
+        """What the page's script does when its socket opens: name the runs it shows as
+        streaming, so the server sends what became of the ones that ended meanwhile."""
+        runs = re.findall(
+            r'<article id="run-([0-9a-f-]{36})" class="run [^"]*is-active', self.page.html
+        )
+        if runs:
+            await self.ws.send(json.dumps({"action": "resync", "runs": runs}))
+
     async def rejoin(self, stream: AppStream, started: float, *, pause: float = 0.3) -> bool:
         """A reload: the socket closes, the page is fetched again, a new socket opens. The next
         frame of the run must be a snapshot (or the final frame, if it ended meanwhile). True
@@ -165,6 +175,7 @@ class Tab:
         stream.reloaded_status = shown.group(1) if shown else "missing"
         await asyncio.sleep(CONNECT_GAP)
         await self.connect()
+        await self.resync()
         stream.reconnects += 1
         stream.rejoined, stream.frames_since_rejoin = time.perf_counter() - started, 0
         if stream.reloaded_status in ("queued", "streaming"):

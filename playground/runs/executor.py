@@ -34,6 +34,7 @@ from .frames import (
     run_frame,
     snapshot_frame,
 )
+from .leases import leases_keep
 from .persist import on_run_thread
 from .state import RunState
 from .submit import Accepted, AcceptedRun
@@ -222,20 +223,21 @@ async def _control_loop(*, state: RunState, layer, owner: asyncio.Task) -> None:
 
 
 def heartbeat_ensure() -> None:
+    """Leases are renewed from a thread (see leases.py); the loop sweeps other workers' runs."""
     global _heartbeat
+    leases_keep(live_ids=lambda: list(_live))
     if _heartbeat is None or _heartbeat.done():
-        _heartbeat = asyncio.create_task(_beat())
+        _heartbeat = asyncio.create_task(_sweep_forever())
 
 
-async def _beat() -> None:
+async def _sweep_forever() -> None:
     period = settings.PLAYGROUND_RUN_LEASE_SECONDS / 3
     while True:
         await asyncio.sleep(period)
         try:
-            await on_run_thread(records.runs_lease_renew)(run_ids=list(_live))
             await runs_sweep()
         except Exception:  # the database may be restarting: try again next beat
-            log.exception("run lease heartbeat failed")
+            log.exception("the sweep of expired runs failed")
 
 
 async def runs_sweep(*, session_id=None) -> list[str]:

@@ -79,6 +79,7 @@ def estimate(request: HttpRequest, session_id) -> HttpResponse:
         "estimates": items,
         "total_low": sum(lows, Decimal(0)),
         "total_high": sum(highs, Decimal(0)),
+        "problems": sum(1 for item in items if item["problem"]),
     }
     return render(request, "playground/session.html#estimate", context)
 
