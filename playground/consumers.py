@@ -25,6 +25,7 @@ from .runs.launch import Launch, launch_regenerate, launch_send
 from .runs.persist import on_socket_thread
 from .runs.submit import runs_started
 from .runs.upstream import simulator_base_from_scope
+from .runs.watchers import session_unwatch, session_watch
 from .selectors import run_get, runs_active_in, runs_of_session
 from .ws_messages import MAX_RESYNC_RUNS, BadMessage, parse
 
@@ -80,6 +81,7 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
             return
         await self.accept()
         await self.channel_layer.group_add(session_group(self.access.session_id), self.channel_name)
+        session_watch(session_id=self.access.session_id)  # its runs are watched: keep them going
         for run_id in await on_socket_thread(_active_run_ids)(self.access):
             await self.watch(run_id, resync=True)
         # Runs whose worker is gone end now, and this socket already follows them.
@@ -92,6 +94,7 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_discard(
             session_group(self.access.session_id), self.channel_name
         )
+        session_unwatch(session_id=self.access.session_id)
         for run_id in list(self.watching):
             await executor.run_leave(channel=self.channel_name, run_id=run_id)
 

@@ -26,6 +26,9 @@ class PlaygroundSession(models.Model):
     sync_params = models.BooleanField(default=False)
     sync_history = models.BooleanField(default=False)
     blind = models.BooleanField(default=False)
+    # Last noted while a socket (owner's tab or share viewer, any worker) followed the session:
+    # its runs are stopped when nobody has for PLAYGROUND_UNWATCHED_STOP_SECONDS (runs/watchers).
+    watched_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-updated_at"]

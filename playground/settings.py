@@ -301,6 +301,17 @@ PLAYGROUND_SOCKET_DB_THREADS = int(os.environ.get("PLAYGROUND_SOCKET_DB_THREADS"
 PLAYGROUND_SINGLE_WORKER = not os.environ.get("REDIS_URL")
 # Panes per session (compare mode).
 PLAYGROUND_MAX_PANES = int(os.environ.get("PLAYGROUND_MAX_PANES", 8))
+# Fair use (playground/limits.py). Runs one person (signed-in user, else browser) may stream at
+# once, across every worker; default 3 per pane at the most panes (24 with 8 panes), so a full
+# compare round with repeat x3 fits, while 8 panes x repeat x10 (80 streams) needs a higher cap.
+PLAYGROUND_MAX_RUNS_PER_PERSON = int(
+    os.environ.get("PLAYGROUND_MAX_RUNS_PER_PERSON", 3 * PLAYGROUND_MAX_PANES)
+)
+# Sends (and regenerates) one person may make per minute; more are answered "retry in N s".
+PLAYGROUND_SENDS_PER_MINUTE = int(os.environ.get("PLAYGROUND_SENDS_PER_MINUTE", 30))
+# A run no socket (owner's tab or share viewer, on any worker) has watched for this long is
+# stopped, so an abandoned tab does not bill forever. Sockets note it on their session.
+PLAYGROUND_UNWATCHED_STOP_SECONDS = env_float("PLAYGROUND_UNWATCHED_STOP_SECONDS", 600)
 # Attachment limits in bytes, per kind.
 PLAYGROUND_MAX_ATTACHMENT_BYTES = {
     "image": 10 * 1024 * 1024,

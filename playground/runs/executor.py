@@ -39,6 +39,7 @@ from .persist import on_run_thread
 from .state import RunState
 from .submit import Accepted, AcceptedRun
 from .upstream import http_client, limits_from_settings
+from .watchers import watchers_ensure
 from .wire import recorded_call, stream
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,14 @@ async def run_stop(*, run_id) -> None:
         live.task.cancel()
         return
     await get_channel_layer().group_send(control_group(run_id), {"type": "run.stop"})
+
+
+def run_stop_unwatched(run_id: str, reason: str) -> None:
+    """Stop a run of this worker that nobody watches; `reason` is stored and shown with it."""
+    live = _live.get(run_id)
+    if live is not None:
+        live.state.stop_reason = reason
+        live.task.cancel()
 
 
 async def runs_drain(*, seconds: float = 8.0) -> int:
@@ -238,6 +247,7 @@ def heartbeat_ensure() -> None:
     """Leases are renewed from a thread (see leases.py); the loop sweeps other workers' runs."""
     global _heartbeat
     leases_keep(live_ids=lambda: list(_live))
+    watchers_ensure(live_ids=lambda: list(_live), stop=run_stop_unwatched)
     if _heartbeat is None or _heartbeat.done():
         _heartbeat = asyncio.create_task(_sweep_forever())
 

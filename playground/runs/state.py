@@ -44,6 +44,7 @@ class RunState:
     retrying: Retrying | None = None
     retries: int = 0
     stopped: bool = False
+    stop_reason: str = ""  # why the server stopped it (nobody watched it), shown with the run
     interrupted: bool = False  # the worker is shutting down: the run did not end by itself
     seq: int = 0  # frames sent so far; lets a rejoining viewer skip what a snapshot holds
 
@@ -158,6 +159,8 @@ class RunState:
         failure = self.failure
         if self.interrupted:
             failure = Failure(kind="interrupted", message=INTERRUPTED_BY_SHUTDOWN)  # type: ignore[arg-type]
+        elif self.stopped and self.stop_reason:
+            failure = Failure(kind="unwatched", message=self.stop_reason)  # type: ignore[arg-type]
         return {
             "error_kind": failure.kind if failure else "",
             "error_message": failure.message if failure else "",

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 
-from playground import services
+from playground import limits, services
 from playground.access import SessionAccess
 from playground.accounts.admission import models_refused, run_admit
 from playground.accounts.budgets import BudgetExceeded
@@ -71,6 +71,8 @@ def runs_submit(
     runs this worker may stream (over it, the send is refused as busy, nothing stored)."""
     if not access.can_edit:
         return Rejected(("This session is read-only.",))
+    if throttled := limits.send_throttle(owner_key=_owner(access)):
+        return Rejected(tuple(throttled))
     try:
         ids = as_list(data.get("attachment"))
         files = attachments_get_for(viewer_key=access.viewer_key, ids=ids)
@@ -96,6 +98,7 @@ def runs_submit(
     prompt = composer.cleaned_data["prompt"]
     try:
         with transaction.atomic():  # a refused key or budget stores nothing, not even the round
+            limits.person_runs_admit(owner_key=_owner(access), count=len(panes) * repeat)
             round = services.round_create(session=access.session, prompt=prompt, repeat=repeat)
             runs = [
                 run
@@ -109,7 +112,7 @@ def runs_submit(
                     panes=panes,
                 )  # fmt: skip
             ]
-    except (BudgetExceeded, KeyUnavailable) as refused:
+    except (BudgetExceeded, KeyUnavailable, limits.PersonBusy, limits.OverContext) as refused:
         return Rejected((str(refused),))
     return Accepted(round=round, runs=tuple(runs))
 
@@ -139,6 +142,11 @@ def _start(*, form: PaneSettingsForm, round: Round, edit_of, files, base, panes)
 
 def _store(*, pane: Pane, round, settings, prompt, parent, files, base, thread, shown):
     """`shown`: the run the pane showed before this send (its head), None for an empty pane."""
+    tokens = input_tokens_for(
+        system=settings.system, thread=thread, prompt=prompt, attachments=files,
+        params=settings.sent,
+    )  # fmt: skip
+    limits.context_admit(model=settings.model, input_tokens=tokens)
     run = services.run_create(
         pane=pane,
         round=round,
@@ -146,11 +154,8 @@ def _store(*, pane: Pane, round, settings, prompt, parent, files, base, thread, 
         prompt=prompt,
         parent=parent,
         attachments=files,
-        estimated_input_tokens=input_tokens_for(
-            system=settings.system, thread=thread, prompt=prompt, attachments=files,
-            params=settings.sent,
-        ),
-    )  # fmt: skip
+        estimated_input_tokens=tokens,
+    )
     owner = pane.session.owner_key
     run_admit(run=run, settings=settings, owner_key=owner)
     request = upstream_request_for(
@@ -177,6 +182,8 @@ def runs_regenerate(
     """The same request again, as a sibling of the original (same parent, prompt and params)."""
     if not access.can_edit:
         return Rejected(("This session is read-only.",))
+    if throttled := limits.send_throttle(owner_key=_owner(access)):
+        return Rejected(tuple(throttled))
     try:
         original = run_get(access=access, run_id=run_id)
         model = get_catalog().model(f"{original.provider_id}/{original.model_id}")
@@ -193,7 +200,7 @@ def runs_regenerate(
             return _regenerate(
                 access=access, original=original, pane=pane, settings=settings, base=simulator_base
             )
-    except (BudgetExceeded, KeyUnavailable) as refused:
+    except (BudgetExceeded, KeyUnavailable, limits.PersonBusy, limits.OverContext) as refused:
         return Rejected((str(refused),))
 
 
@@ -209,6 +216,7 @@ def _same(original: Run, model: ModelSpec) -> PaneSettings:
 
 def _regenerate(*, access: SessionAccess, original: Run, pane: Pane, settings, base) -> Accepted:
     """A round of its own: another branch from the same point (not a repetition)."""
+    limits.person_runs_admit(owner_key=_owner(access), count=1)
     round = services.round_create(session=access.session, prompt=original.prompt)
     thread = thread_for_request(
         session=access.session,
