@@ -8,7 +8,8 @@ A person is the owner key of the session they send from ("user:<pk>" signed in, 
   can never both take the last room (PostgreSQL: an advisory transaction lock; SQLite runs one
   write transaction at a time, transaction_mode=IMMEDIATE).
 - Sends per minute: the accounts' attempt counters (accounts/throttle.py) in Django's cache,
-  which is Redis whenever there are several workers.
+  which is Redis whenever there are several workers. Every send and regenerate counts, refused
+  or not (a refused one costs the server work too); the window is a fixed minute.
 - Context window: the estimated input tokens of the request against the model's window.
 """
 
