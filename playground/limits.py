@@ -38,6 +38,8 @@ class OverContext(Exception):
 def send_throttle(*, owner_key: str) -> list[str]:
     """Count a send (or regenerate) of this person; a refusal with the wait when over."""
     limit = throttle.Limit("sends", settings.PLAYGROUND_SENDS_PER_MINUTE, 60)
+    if limit.attempts <= 0:  # switched off
+        return []
     wait = throttle.take(limit, owner_key)
     if not wait:
         return []
@@ -48,6 +50,8 @@ def person_runs_admit(*, owner_key: str, count: int) -> None:
     """Room for `count` more runs of this person, or PersonBusy. Call it inside the transaction
     that stores them: the lock is held until it commits, and a refusal stores nothing."""
     cap = settings.PLAYGROUND_MAX_RUNS_PER_PERSON
+    if cap <= 0:  # switched off: only the worker's own cap (PLAYGROUND_MAX_ACTIVE_RUNS) holds
+        return
     if count > cap:
         raise PersonBusy(
             f"This send would start {count} runs; one person may stream at most {cap} at "

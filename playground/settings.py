@@ -301,9 +301,10 @@ PLAYGROUND_SOCKET_DB_THREADS = int(os.environ.get("PLAYGROUND_SOCKET_DB_THREADS"
 PLAYGROUND_SINGLE_WORKER = not os.environ.get("REDIS_URL")
 # Panes per session (compare mode).
 PLAYGROUND_MAX_PANES = int(os.environ.get("PLAYGROUND_MAX_PANES", 8))
-# Fair use (playground/limits.py). Runs one person (signed-in user, else browser) may stream at
-# once, across every worker; default 3 per pane at the most panes (24 with 8 panes), so a full
-# compare round with repeat x3 fits, while 8 panes x repeat x10 (80 streams) needs a higher cap.
+# Fair use (playground/limits.py, runs/watchers.py); 0 switches any of these three off.
+# Runs one person (signed-in user, else browser) may stream at once, across every worker;
+# default 3 per pane at the most panes (24 with 8 panes), so a full compare round with repeat x3
+# fits, while 8 panes x repeat x10 (80 streams) needs a higher cap.
 PLAYGROUND_MAX_RUNS_PER_PERSON = int(
     os.environ.get("PLAYGROUND_MAX_RUNS_PER_PERSON", 3 * PLAYGROUND_MAX_PANES)
 )

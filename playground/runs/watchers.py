@@ -85,7 +85,8 @@ def duration_text(seconds: float) -> str:
 
 
 def note_period() -> float:
-    return min(MAX_NOTE_PERIOD, settings.PLAYGROUND_UNWATCHED_STOP_SECONDS / 4)
+    seconds = settings.PLAYGROUND_UNWATCHED_STOP_SECONDS
+    return min(MAX_NOTE_PERIOD, seconds / 4) if seconds > 0 else MAX_NOTE_PERIOD
 
 
 def watchers_ensure(*, live_ids: Callable[[], list[str]], stop: Callable[[str, str], None]):
@@ -107,10 +108,9 @@ async def _watch_forever(*, live_ids, stop) -> None:
 async def _watch_once(*, live_ids, stop) -> None:
     here = list(_sockets)
     await on_run_thread(sessions_note_watched)(session_ids=here)
-    ids = live_ids()
-    if not ids:
+    ids, seconds = live_ids(), settings.PLAYGROUND_UNWATCHED_STOP_SECONDS
+    if not ids or seconds <= 0:  # nothing streams here, or the stop is switched off
         return
-    seconds = settings.PLAYGROUND_UNWATCHED_STOP_SECONDS
     for run_id in await on_run_thread(runs_unwatched)(run_ids=ids, seconds=seconds, here=here):
         log.info("run %s stopped: nobody watched it for %s s", run_id, seconds)
         stop(run_id, unwatched_message(seconds))

@@ -283,3 +283,14 @@ def test_a_request_exactly_the_size_of_the_window_fits():
     limits.context_admit(model=model, input_tokens=model.context_window)
     with pytest.raises(limits.OverContext, match="256,001 input tokens"):
         limits.context_admit(model=model, input_tokens=model.context_window + 1)
+
+
+async def test_zero_switches_the_limits_off(async_client, settings):
+    settings.PLAYGROUND_MAX_RUNS_PER_PERSON = 0
+    settings.PLAYGROUND_SENDS_PER_MINUTE = 0
+    session, pane, cookie = await open_page(async_client)
+    communicator, _, _ = await connect(session, cookie)
+    await communicator.send_to(text_data=repeated(form(pane, f"Rivers {FAST}"), 2))
+    assert RESET in await communicator.receive_from(timeout=5)
+    await frames_until_final(communicator, count=2)
+    await communicator.disconnect()
