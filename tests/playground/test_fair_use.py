@@ -13,7 +13,8 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.core.cache import cache
 
-from playground import limits, services
+from playground import compare, limits, services
+from playground.access import access_for_owner
 from playground.catalog import get_catalog
 from playground.models import Pane, Run
 from tests.playground.helpers import add_run
@@ -114,19 +115,26 @@ async def test_a_send_larger_than_the_cap_says_how_to_fit_it(async_client, setti
     await communicator.disconnect()
 
 
-async def test_the_default_cap_holds_a_full_compare_round_with_repeat_three(settings):
-    """8 panes x repeat x3 fit; 8 x 10 (80 streams from one socket) does not by default."""
+async def test_by_default_one_socket_cannot_start_eight_panes_times_ten(async_client, settings):
+    """The issue's "65+ upstream streams from one socket": 8 panes x repeat x10 is refused by
+    default (a cap of 24: 8 panes x repeat x3 fit), and nothing is stored or sent."""
     assert settings.PLAYGROUND_MAX_RUNS_PER_PERSON == 3 * settings.PLAYGROUND_MAX_PANES == 24
-    await sync_to_async(_admit)(count=24)
-    with pytest.raises(limits.PersonBusy, match="would start 80 runs"):
-        await sync_to_async(_admit)(count=80)
-
-
-def _admit(*, count: int) -> None:
-    from django.db import transaction
-
-    with transaction.atomic():
-        limits.person_runs_admit(owner_key="anon:nobody", count=count)
+    session, _, cookie = await open_page(async_client)
+    access = await sync_to_async(access_for_owner)(
+        viewer_key=session.owner_key, session_id=session.id
+    )
+    for _ in range(settings.PLAYGROUND_MAX_PANES - 1):
+        await sync_to_async(compare.pane_add)(access=access)
+    communicator, _, _ = await connect(session, cookie)
+    message = {"action": "send", "prompt": "Rivers [[sim tps=2000 ttft=0]]", "repeat": "10"}
+    await communicator.send_to(text_data=json.dumps(message))
+    refused = await communicator.receive_from(timeout=5)
+    assert "This send would start 80 runs; one person may stream at most 24 at once." in refused
+    assert not await Run.objects.aexists()
+    await communicator.send_to(text_data=json.dumps(message | {"repeat": "3"}))
+    assert RESET in await communicator.receive_from(timeout=5)  # 24 streams: within the cap
+    await frames_until_final(communicator, count=24, timeout=60)
+    await communicator.disconnect()
 
 
 # --- Sends per minute ----------------------------------------------------------------------------
