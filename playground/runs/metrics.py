@@ -24,7 +24,9 @@ class CostLabel:
 ESTIMATE_LIVE = CostLabel("estimate", "Counted so far with the token rule; exact when it ends")
 NOT_BILLED = CostLabel("not billed", "The request was refused before any answer")
 PARTIAL = CostLabel(
-    "partial · estimated", "The provider sent no usage; counted with the playground's token rule"
+    "partial · estimated",
+    "The provider did not count all of it; what arrived is counted with the playground's token "
+    "rule",
 )
 CACHED_ESTIMATE = CostLabel(
     "estimate", "No cached-input rate is published; cached tokens billed at the input rate"

@@ -159,14 +159,14 @@ async def test_messages_non_streamed_thinking_tokens_are_reasoning_tokens(upstre
     assert outcome.usage == Usage(input_tokens=3, output_tokens=11, reasoning_tokens=9)
 
 
-# --- c. refusals are the answer, finishing as content_filter --------------------------------------
+# --- c. refusals are the answer, finishing as "refusal" ------------------------------------------
 
 
-async def test_chat_refusal_becomes_the_answer_and_finishes_as_content_filter(upstream, client):
+async def test_chat_refusal_becomes_the_answer_and_finishes_as_refusal(upstream, client):
     outcome = await replay(upstream, client, "chat", fixture("chat-refusal.sse"))
     assert outcome.text == "I'm sorry, I can't help with that."
     assert outcome.usage == Usage(input_tokens=15, output_tokens=9)
-    assert outcome.end == Finished("content_filter")
+    assert outcome.end == Finished("refusal")
 
 
 async def test_chat_refusal_cut_by_the_length_limit_keeps_length(upstream, client):
@@ -187,7 +187,7 @@ async def test_responses_refusal_deltas_become_the_answer(upstream, client):
     ]
     server = await upstream(Reply(body=body))
     outcome = await run(client, make_request(server.url, "responses"))
-    assert outcome.text == "No, sorry." and outcome.end == Finished("content_filter")
+    assert outcome.text == "No, sorry." and outcome.end == Finished("refusal")
 
 
 async def test_non_streamed_refusals_become_the_answer(upstream, client):
@@ -203,7 +203,7 @@ async def test_non_streamed_refusals_become_the_answer(upstream, client):
     for dialect, body in (("chat", chat_body), ("responses", responses_body)):
         server = await upstream(json_reply(200, body))
         outcome = await run(client, make_request(server.url, dialect, stream=False))
-        assert (outcome.text, outcome.end) == ("Nope.", Finished("content_filter"))
+        assert (outcome.text, outcome.end) == ("Nope.", Finished("refusal"))
 
 
 # --- d. reasoning summary parts are told apart by position, not by item_id ------------------------
