@@ -166,7 +166,6 @@ async def test_messages_non_streamed_thinking_tokens_are_reasoning_tokens(upstre
             "output_tokens_details": {"thinking_tokens": 9},
         },
     }
-
     server = await upstream(json_reply(200, body))
     outcome = await run(client, make_request(server.url, "messages", stream=False))
     assert outcome.usage == Usage(input_tokens=3, output_tokens=11, reasoning_tokens=9)
@@ -207,7 +206,6 @@ async def test_responses_refusal_deltas_become_the_answer(upstream, client):
 
 
 async def test_non_streamed_refusals_become_the_answer(upstream, client):
-
     chat_body = {
         "choices": [{"message": {"content": None, "refusal": "Nope."}, "finish_reason": "stop"}]
     }
