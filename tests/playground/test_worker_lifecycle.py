@@ -28,10 +28,10 @@ def app(tmp_path):
     app.stop()
 
 
-def start_held_run(app) -> tuple[str, str]:
+def start_held_run(app, gate: str | None = None) -> tuple[str, str]:
     """A run that streams a few tokens and then waits at a gate: mid-run for as long as needed."""
     gates = Gates(app.url)
-    gate = gates.new()
+    gate = gate or gates.new()
     with httpx.Client(base_url=app.url, follow_redirects=True) as client:
         page = client.get("/")
         cookie = client.cookies["sessionid"]
@@ -115,3 +115,19 @@ def test_a_page_loaded_right_after_a_restart_shows_a_dead_workers_run_interrupte
     assert shown == f"{run['output_tokens']} ({run['reasoning_tokens']} reasoning)"
     assert re.search(r'data-metric="cost">\$0\.0000\d', article)
     assert 'data-metric="ttft">—<' not in article
+
+
+def test_a_page_loaded_mid_run_shows_what_the_last_checkpoint_holds_not_dashes(app):
+    gates = Gates(app.url)
+    gate = gates.new()
+    run_id, cookie = start_held_run(app, gate)
+    time.sleep(2.5)  # a checkpoint lands about a second after the text arrives
+    with httpx.Client(base_url=app.url, follow_redirects=True) as client:
+        client.cookies.set("sessionid", cookie)
+        page = client.get("/").text  # before any socket's snapshot
+    gates.release(gate)
+    article = re.search(rf'<article id="run-{run_id}".*?</article>', page, re.S).group(0)
+    assert 'class="run status-streaming' in article
+    assert 'data-metric="output">30 (30 reasoning)<' in article  # the gate holds it at 30
+    assert re.search(r'data-metric="input">\d+<', article)
+    assert re.search(r'data-metric="cost">\$0\.0000\d+ <span class="tag"[^>]*>estimate<', article)
