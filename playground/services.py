@@ -14,7 +14,8 @@ from .access import SessionAccess
 from .catalog import ModelSpec, get_catalog
 from .models import Attachment, Pane, PlaygroundSession, Round, Run
 from .pane_settings import PaneSettings, PaneSettingsForm
-from .runs.records import lease_deadline, worker_id
+from .runs.records import lease_deadline
+from .runs.workers import worker_id
 from .selectors import branch_leaf
 from .simulator.directive import strip_directives
 

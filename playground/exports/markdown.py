@@ -62,6 +62,8 @@ def _turn(run: Run, turn: int) -> list[str]:
 
 def _facts(run: Run) -> str:
     facts = [run.status]
+    if run.finish_reason == "refusal":
+        facts.append("refusal")
     if run.is_preferred:
         facts.append("preferred")
     if run.duration_ms is not None:

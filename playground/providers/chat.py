@@ -106,9 +106,9 @@ def _deltas(delta: dict[str, Any]) -> list[Event]:
 
 
 def _final_reason(reason: Any, *, refused: bool) -> str:
-    """The finish reason; a refusal that ended "normally" is reported as content_filter."""
+    """The finish reason; a refusal that ended "normally" finishes as "refusal"."""
     reason = reason if isinstance(reason, str) and reason else "stop"
-    return "content_filter" if refused and reason == "stop" else reason
+    return "refusal" if refused and reason == "stop" else reason
 
 
 class ChatNormaliser(Normaliser):

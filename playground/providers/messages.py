@@ -17,6 +17,7 @@ Mapping decisions:
 from __future__ import annotations
 
 import base64
+import dataclasses
 from typing import Any
 
 from playground.providers.calls import http_call, passthrough, redacted, stop_list
@@ -41,7 +42,7 @@ STOP_REASONS = {
     "max_tokens": "length",
     "stop_sequence": "stop_sequence",
     "tool_use": "tool_calls",
-    "refusal": "content_filter",
+    "refusal": "refusal",
     "model_context_window_exceeded": "length",
 }
 TEXT_DOCUMENT_TYPES = ("text/", "application/json", "application/xml")
@@ -161,6 +162,7 @@ class MessagesNormaliser(Normaliser):
         super().__init__(**kwargs)
         self.counts: dict[str, int] = {}
         self.stop_reason: str | None = None
+        self.output_counted = False  # message_delta has counted the output
 
     def on_payload(self, payload: dict[str, Any], event: str) -> list[Event]:
         kind = text(payload.get("type")) or event
@@ -171,6 +173,9 @@ class MessagesNormaliser(Normaliser):
         elif kind == "message_delta":
             reason = text(mapping(payload.get("delta")).get("stop_reason"))
             self.stop_reason = reason or self.stop_reason
+            self.output_counted = self.output_counted or "output_tokens" in mapping(
+                payload.get("usage")
+            )
             self._take_usage(payload.get("usage"))
         elif kind == "message_stop":
             return self.finish(self._reason())
@@ -182,7 +187,9 @@ class MessagesNormaliser(Normaliser):
         # message_delta counts are cumulative: overwrite, never add; older servers send only
         # output_tokens there, so the message_start values stay for the rest.
         self.counts.update(_numbers(raw))
-        self.usage = usage_from(self.counts)
+        self.usage = dataclasses.replace(
+            usage_from(self.counts), output_counted=self.output_counted
+        )
 
     def _reason(self) -> str:
         return STOP_REASONS.get(self.stop_reason or "end_turn", self.stop_reason or "stop")

@@ -108,9 +108,9 @@ def usage_from(raw: dict[str, Any]) -> Usage:
 
 
 def finish_reason(response: dict[str, Any], *, refused: bool = False) -> str:
-    """stop, length (max_output_tokens), content_filter (the model refused) or the given reason."""
+    """stop, length (max_output_tokens), refusal (the model refused) or the given reason."""
     if response.get("status") != "incomplete":
-        return "content_filter" if refused else "stop"
+        return "refusal" if refused else "stop"
     reason = text(mapping(response.get("incomplete_details")).get("reason")) or "incomplete"
     return INCOMPLETE_REASONS.get(reason, reason)
 

@@ -117,6 +117,9 @@ class Usage:
     output_tokens: int = 0  # includes reasoning tokens
     reasoning_tokens: int = 0
     reported_cost: Decimal | None = None
+    # False when only the input side was counted: Anthropic's message_start carries a placeholder
+    # output count (1) that a stream failing before message_delta never corrects.
+    output_counted: bool = True
 
 
 @dataclass(frozen=True)
@@ -130,9 +133,10 @@ class Retrying:
 
 @dataclass(frozen=True)
 class Finished:
-    # stop | length | stop_sequence | content_filter | tool_calls | other provider value.
-    # content_filter also covers a refusal (chat `delta.refusal`, Responses refusal events,
-    # Anthropic stop_reason "refusal"): the refusal text arrives as TextDelta, as the answer.
+    # stop | length | stop_sequence | content_filter | refusal | tool_calls | other value.
+    # refusal: the model declined (chat `delta.refusal`, Responses refusal events, Anthropic
+    # stop_reason "refusal"); the refusal text arrives as TextDelta, as the answer.
+    # content_filter: the provider's filter cut the answer (chat finish_reason).
     reason: str
 
 

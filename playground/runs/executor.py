@@ -36,7 +36,7 @@ from .frames import (
 )
 from .leases import leases_keep
 from .persist import on_run_thread
-from .state import RunState
+from .state import RunState, what_was_kept
 from .submit import Accepted, AcceptedRun
 from .upstream import http_client, limits_from_settings
 from .watchers import watchers_ensure
@@ -160,10 +160,10 @@ async def _run_task(*, state: RunState, request, model: ModelSpec) -> None:
         state.stopped = True  # Stop pressed, or the worker is draining (then: interrupted)
     except Exception:  # a bug of ours must still end the run visibly and keep its text
         log.exception("run %s failed unexpectedly", state.run_id)
+        kept = what_was_kept(text=state.text, reasoning=state.reasoning)
         state.failure = Failure(
             kind="stream_error",
-            message="The playground hit an internal error while streaming. The text so far "
-            "is kept; retry the run.",
+            message=f"The playground hit an internal error while streaming. {kept}",
         )
     finally:
         control.cancel()
@@ -192,7 +192,11 @@ async def _checkpoint_every_second(state: RunState) -> None:
         if arrived != stored:
             stored = arrived
             await on_run_thread(records.run_checkpoint)(
-                run_id=state.run_id, text=state.full_text, reasoning=state.full_reasoning
+                run_id=state.run_id,
+                text=state.full_text,
+                reasoning=state.full_reasoning,
+                ttft_ms=state.ttft_ms,
+                duration_ms=state.elapsed_ms,
             )
 
 

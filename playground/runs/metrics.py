@@ -6,9 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from playground.catalog import get_catalog
 from playground.models import Run
-from playground.pricing import format_money
-from playground.providers.types import Retrying
+from playground.pricing import cost_for_usage, format_money
+from playground.providers.types import Retrying, Usage
+from playground.tokens import count_text_tokens
 
 from .state import RunState
 
@@ -24,7 +26,9 @@ class CostLabel:
 ESTIMATE_LIVE = CostLabel("estimate", "Counted so far with the token rule; exact when it ends")
 NOT_BILLED = CostLabel("not billed", "The request was refused before any answer")
 PARTIAL = CostLabel(
-    "partial · estimated", "The provider sent no usage; counted with the playground's token rule"
+    "partial · estimated",
+    "The provider did not count all of it; what arrived is counted with the playground's token "
+    "rule",
 )
 CACHED_ESTIMATE = CostLabel(
     "estimate", "No cached-input rate is published; cached tokens billed at the input rate"
@@ -81,6 +85,8 @@ class RunMetrics:
 
     @classmethod
     def from_run(cls, run: Run) -> RunMetrics:
+        if run.is_active:
+            return cls.checkpointed(run)
         return cls(
             run_id=str(run.id),
             status=run.status,
@@ -94,4 +100,30 @@ class RunMetrics:
             usage_source=run.usage_source,
             cost=run.cost,
             cached_rate_missing=run.cost_estimated,
+        )
+
+    @classmethod
+    def checkpointed(cls, run: Run) -> RunMetrics:
+        """A run still streaming, drawn by a page before its socket's snapshot comes: what its
+        last checkpoint holds, counted with the token rule, rather than dashes."""
+        reasoning = count_text_tokens(run.reasoning)
+        usage = Usage(
+            input_tokens=run.estimated_input_tokens or 0,
+            output_tokens=count_text_tokens(run.text) + reasoning,
+            reasoning_tokens=reasoning,
+        )
+        model = get_catalog().models.get(f"{run.provider_id}/{run.model_id}")
+        cost = cost_for_usage(pricing=model.pricing, usage=usage) if model else None
+        return cls(
+            run_id=str(run.id),
+            status=run.status,
+            ttft_ms=run.ttft_ms,
+            duration_ms=run.duration_ms,
+            tokens_per_second=None,
+            input_tokens=usage.input_tokens,
+            cached_input_tokens=0,
+            output_tokens=usage.output_tokens,
+            reasoning_tokens=usage.reasoning_tokens,
+            usage_source="estimated",
+            cost=cost.total if cost else None,
         )

@@ -8,8 +8,6 @@ connects and sends, so a busy stream cannot delay a new page or a new run.
 
 from __future__ import annotations
 
-import os
-import socket
 from datetime import timedelta
 
 from django.conf import settings
@@ -25,17 +23,25 @@ from playground.providers.types import Usage
 from playground.redaction import known_secrets, scrub
 from playground.tokens import count_text_tokens
 
+from .state import what_was_kept
+from .workers import orphaned
+
 SAID = ("text", "reasoning", "error_message", "provider_message")
-INTERRUPTED_MESSAGE = (
-    "The server stopped while this run was streaming. The text received before that is kept "
-    "with its cost; retry to run it again."
-)
+STOPPED_WORKER = "The server stopped while this run was streaming."
 
 
-def run_checkpoint(*, run_id, text: str, reasoning: str) -> None:
-    """Keep what has arrived so far, so a crash or a reload loses at most a second."""
+def run_checkpoint(
+    *, run_id, text: str, reasoning: str, ttft_ms: int | None = None, duration_ms: int | None = None
+) -> None:
+    """Keep what has arrived so far, so a crash or a reload loses at most a second; with its
+    timing, so a run interrupted later still shows when it began to answer and for how long."""
     Run.objects.active().filter(pk=run_id, status=Run.Status.STREAMING).update(
-        text=text, reasoning=reasoning, lease_until=lease_deadline(), updated_at=timezone.now()
+        text=text,
+        reasoning=reasoning,
+        ttft_ms=ttft_ms,
+        duration_ms=duration_ms,
+        lease_until=lease_deadline(),
+        updated_at=timezone.now(),
     )
 
 
@@ -62,11 +68,6 @@ def cost_fields(cost: Cost) -> dict:
     }
 
 
-def worker_id() -> str:
-    """Which worker process streams a run (a run belongs to the worker that streams it)."""
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
 def lease_deadline():
     return timezone.now() + timedelta(seconds=settings.PLAYGROUND_RUN_LEASE_SECONDS)
 
@@ -77,15 +78,16 @@ def runs_lease_renew(*, run_ids) -> None:
 
 
 def runs_interrupt_expired(*, session_id=None, keep=(), everything=False) -> list[str]:
-    """Active runs whose worker stopped renewing their lease: interrupted, with the tokens and
-    cost of the text they had received (checkpointed at most a second before). `keep` are the
-    runs this worker streams itself; `everything` is for a single-worker install starting up,
-    where no other worker can own a run."""
+    """Active runs whose worker stopped renewing their lease, or is known to be gone (see
+    workers.py): interrupted, with the tokens and cost of the text they had received
+    (checkpointed at most a second before). `keep` are the runs this worker streams itself;
+    `everything` is for a single-worker install starting up, where no other worker can own a run."""
     stale = Run.objects.filter(status__in=Run.ACTIVE).exclude(pk__in=list(keep))
-    if not everything:
-        stale = stale.filter(Q(lease_until__lt=timezone.now()) | Q(lease_until__isnull=True))
     if session_id is not None:
         stale = stale.filter(pane__session_id=session_id)
+    if not everything:
+        expired = Q(lease_until__lt=timezone.now()) | Q(lease_until__isnull=True)
+        stale = stale.filter(expired | orphaned(stale))
     ended = [str(run.id) for run in stale if run_interrupt(run=run)]
     if session_id is None:  # the worker-wide sweep also settles budgets nobody settled
         reservations_settle_stale()
@@ -98,10 +100,11 @@ def run_interrupt(*, run: Run) -> bool:
         output_tokens=count_text_tokens(run.text) + count_text_tokens(run.reasoning),
         reasoning_tokens=count_text_tokens(run.reasoning),
     )
+    kept = what_was_kept(text=run.text, reasoning=run.reasoning)
     fields = {
         "status": Run.Status.INTERRUPTED,
         "error_kind": "interrupted",
-        "error_message": INTERRUPTED_MESSAGE,
+        "error_message": f"{STOPPED_WORKER} {kept}",
         "input_tokens": usage.input_tokens,
         "output_tokens": usage.output_tokens,
         "reasoning_tokens": usage.reasoning_tokens,

@@ -8,7 +8,7 @@ snapshot for a rejoining viewer, and the end.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from playground.catalog import ModelSpec
 from playground.pricing import Cost, cost_for_usage
@@ -112,6 +112,14 @@ class RunState:
         )
 
     def best_usage(self) -> tuple[Usage, str]:
+        if self.usage is not None and not self.usage.output_counted:
+            counted = self.estimated_usage()  # the provider counted the input only
+            return replace(
+                self.usage,
+                output_tokens=counted.output_tokens,
+                reasoning_tokens=counted.reasoning_tokens,
+                output_counted=True,
+            ), "estimated"
         if self.usage is not None:
             return self.usage, "reported"
         if self.failure is not None and self.first_token_at is None:
@@ -158,7 +166,8 @@ class RunState:
     def _failure_fields(self) -> dict:
         failure = self.failure
         if self.interrupted:
-            failure = Failure(kind="interrupted", message=INTERRUPTED_BY_SHUTDOWN)  # type: ignore[arg-type]
+            message = f"{SHUT_DOWN} {what_was_kept(text=self.text, reasoning=self.reasoning)}"
+            failure = Failure(kind="interrupted", message=message)  # type: ignore[arg-type]
         elif self.stopped and self.stop_reason:
             failure = Failure(kind="unwatched", message=self.stop_reason)  # type: ignore[arg-type]
         return {
@@ -169,7 +178,16 @@ class RunState:
         }
 
 
-INTERRUPTED_BY_SHUTDOWN = (
-    "The server was shut down while this run was streaming. The text received before that is "
-    "kept with its cost; retry to run it again."
-)
+SHUT_DOWN = "The server was shut down while this run was streaming."
+
+
+def what_was_kept(*, text, reasoning) -> str:
+    """The end of a message about a run that ended early: it claims only what did arrive."""
+    if text:
+        return "The text received before that is kept with its cost; retry to run it again."
+    if reasoning:
+        return (
+            "Only reasoning had arrived, no answer text; it is kept with its cost. Retry to get "
+            "an answer."
+        )
+    return "Nothing had arrived yet; retry to run it again."

@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 import uuid
 
-from .completion import MAX_TOKENS, Completion
+from .completion import MAX_TOKENS, Completion, Sent
 from .echo import echoed_error
 from .request import SimRequest
 from .sse import DONE, broken_event, data_event
@@ -41,6 +41,7 @@ class ChatEncoder:
         self.request, self.completion = request, completion
         self.id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
         self.created = int(time.time())
+        self.sent = Sent()
 
     @property
     def finish_reason(self) -> str:
@@ -62,10 +63,14 @@ class ChatEncoder:
         return [data_event(self._chunk(delta={"role": "assistant", "content": ""}))]
 
     def reasoning(self, text: str) -> list[bytes]:
+        self.sent.add(text, answer=False)
         delta = {"role": "assistant", "content": "", "reasoning_content": text}
         return [data_event(self._chunk(delta=delta))]
 
     def answer(self, text: str) -> list[bytes]:
+        self.sent.add(text, answer=True)
+        if self.completion.refused:  # OpenAI's shape: the text as `refusal`, content null
+            return [data_event(self._chunk(delta={"content": None, "refusal": text}))]
         return [data_event(self._chunk(delta={"role": "assistant", "content": text}))]
 
     def closing(self) -> list[bytes]:
@@ -77,14 +82,20 @@ class ChatEncoder:
         return [*frames, DONE]
 
     def error_event(self) -> list[bytes]:
-        # OpenAI's real mid-stream failure: a data frame with a top-level error, then no [DONE].
-        return [data_event({"error": echoed_error(MIDSTREAM_ERROR, self.request)})]
+        # OpenAI's real mid-stream failure: a data frame with a top-level error, then no [DONE];
+        # OpenRouter adds the usage of what was generated, when the request asked for usage.
+        frame = {"error": echoed_error(MIDSTREAM_ERROR, self.request)}
+        if self.request.include_usage:
+            frame["usage"] = usage_body(self.sent.so_far(self.completion))
+        return [data_event(frame)]
 
     def malformed(self) -> bytes:
         return broken_event(None, self._chunk(delta={"role": "assistant", "content": "…"}))
 
     def body(self) -> dict:
         message = {"role": "assistant", "content": self.completion.answer}
+        if self.completion.refused:
+            message |= {"content": None, "refusal": self.completion.answer}
         if self.completion.reasoning:
             message["reasoning_content"] = self.completion.reasoning
         choice = {

@@ -8,7 +8,7 @@ counted against the limit, as Ark documents for Seed).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from playground.tokens import (
     REPLY_PRIMING,
@@ -22,6 +22,8 @@ from .engine import answer_text, reasoning_text
 from .request import SimRequest
 
 COMPLETE, MAX_TOKENS, STOP_SEQUENCE = "complete", "max_tokens", "stop_sequence"
+REFUSED = "refused"  # the refuse=1 directive: the model declines, in the dialect's refusal shape
+REFUSAL = "I'm sorry, but I can't help with that request. (simulated: refuse=1)"
 
 
 @dataclass(frozen=True)
@@ -44,9 +46,31 @@ class Usage:
 class Completion:
     reasoning: str
     answer: str
-    finish: str  # COMPLETE | MAX_TOKENS | STOP_SEQUENCE
+    finish: str  # COMPLETE | MAX_TOKENS | STOP_SEQUENCE | REFUSED
     stop_sequence: str | None
     usage: Usage
+
+    @property
+    def refused(self) -> bool:
+        return self.finish == REFUSED
+
+
+@dataclass
+class Sent:
+    """Tokens streamed so far: what the usage of a stream that fails midway counts."""
+
+    reasoning: int = 0
+    answer: int = 0
+
+    def add(self, text: str, *, answer: bool) -> None:
+        if answer:
+            self.answer += count_text_tokens(text)
+        else:
+            self.reasoning += count_text_tokens(text)
+
+    def so_far(self, completion: Completion) -> Completion:
+        counts = {"reasoning_tokens": self.reasoning, "answer_tokens": self.answer}
+        return replace(completion, usage=replace(completion.usage, **counts))
 
 
 def input_tokens(request: SimRequest) -> int:
@@ -81,6 +105,8 @@ def cut_at_tokens(text: str, limit: int) -> tuple[str, bool]:
 
 
 def build_completion(request: SimRequest, *, cached_tokens: int) -> Completion:
+    if request.directive.refuse:
+        return refusal(request, cached_tokens=cached_tokens)
     reasoning = reasoning_text(request)
     answer, stop = cut_at_stop(answer_text(request), request.stop)
     answer, truncated = cut_at_tokens(answer, request.max_answer_tokens)
@@ -98,3 +124,9 @@ def build_completion(request: SimRequest, *, cached_tokens: int) -> Completion:
         stop_sequence=stop if finish == STOP_SEQUENCE else None,
         usage=usage,
     )
+
+
+def refusal(request: SimRequest, *, cached_tokens: int) -> Completion:
+    answer, _ = cut_at_tokens(REFUSAL, request.max_answer_tokens)
+    usage = Usage(input_tokens(request), cached_tokens, 0, count_text_tokens(answer))
+    return Completion(reasoning="", answer=answer, finish=REFUSED, stop_sequence=None, usage=usage)

@@ -21,8 +21,11 @@ Keys:
     stays open; the stream resumes afterwards; a client that gives up ends it at once);
     ``malformed`` → after ``after`` tokens one event carries invalid JSON, then the stream goes on;
     ``error`` → after ``after`` tokens an error event in the dialect's shape, then the stream ends
-    (chat: ``data: {"error": …}`` without ``[DONE]``; responses: ``event: error`` then
-    ``response.failed``; messages: ``event: error`` with ``overloaded_error``).
+    (chat: ``data: {"error": …}`` without ``[DONE]``, carrying the usage of what was sent when
+    the request asked for usage, as OpenRouter does; responses: ``event: error`` then
+    ``response.failed`` whose response carries the usage of what was sent; messages:
+    ``event: error`` with ``overloaded_error``, after message_start's usage, whose output count
+    is Anthropic's placeholder 1).
     Non-streaming requests: ``stall`` delays the reply, ``error`` becomes HTTP 500 (messages: 529),
     ``disconnect`` and ``malformed`` return a cut or corrupted JSON body.
 ``retry_after=<seconds>``
@@ -58,6 +61,12 @@ Keys:
     body field ``key``): once whole and once in each usual masked form (``sk-abc…wxyz``,
     ``sk-abc***************wxyz``, ``****wxyz``); see echo.py. For testing key redaction.
 
+``refuse=1``
+    The model declines: the answer is a short refusal, without reasoning, in the dialect's
+    refusal shape (chat: ``delta.refusal`` chunks with ``content: null``, finish_reason
+    ``stop``; responses: ``response.refusal.delta`` / ``.done`` and a ``refusal`` content part;
+    messages: a text block and stop_reason ``refusal``). Usage counts the refusal as output.
+
 ``model=<id>``, ``dialect=<chat|responses|messages>``
     Scope: a directive naming them applies only to requests for that model (or dialect); the
     others ignore it. One prompt sent to several compare panes can so fail or slow just one:
@@ -79,7 +88,7 @@ DIRECTIVE = re.compile(r"\[\[sim(?:\s+([^\]]*))?\]\]", re.IGNORECASE)
 STREAM_FAULTS = ("disconnect", "stall", "malformed", "error")
 NUMBER_KEYS = {"tps", "ttft", "retry_after", "seconds", "wait"}
 INTEGER_KEYS = {"after", "times"}
-FLAG_KEYS = {"echo_key"}
+FLAG_KEYS = {"echo_key", "refuse"}
 FLAGS = {
     **dict.fromkeys(("1", "true", "yes", "on"), True),
     **dict.fromkeys(("0", "false", "no", "off"), False),
@@ -101,6 +110,7 @@ class Directive:
     gate: str | None = None
     wait: float = GATE_WAIT
     echo_key: bool = False
+    refuse: bool = False
     canonical: str = ""  # the pairs in a stable order: part of the times=N counting key
 
     @property

@@ -12,12 +12,12 @@ import base64
 import hashlib
 import uuid
 
-from .completion import MAX_TOKENS, STOP_SEQUENCE, Completion
+from .completion import MAX_TOKENS, REFUSED, STOP_SEQUENCE, Completion
 from .echo import echoed_error
 from .request import SimRequest
 from .sse import broken_event, named_event
 
-STOP_REASONS = {MAX_TOKENS: "max_tokens", STOP_SEQUENCE: "stop_sequence"}
+STOP_REASONS = {MAX_TOKENS: "max_tokens", STOP_SEQUENCE: "stop_sequence", REFUSED: "refusal"}
 MIDSTREAM_ERROR = {"type": "overloaded_error", "message": "Overloaded (simulated: fault=error)"}
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 import uuid
 
-from .completion import MAX_TOKENS, Completion
+from .completion import MAX_TOKENS, Completion, Sent
 from .echo import echoed_error
 from .request import SimRequest
 from .sse import broken_event, named_event
@@ -45,6 +45,7 @@ class ResponsesEncoder:
         self.sequence = 0
         self.reasoning_state = "none"  # none → open → done
         self.message_open = False
+        self.sent = Sent()
 
     # --- objects --------------------------------------------------------------------------------
 
@@ -107,6 +108,8 @@ class ResponsesEncoder:
 
     def text_part(self, text: str | None = None) -> dict:
         text = self.completion.answer if text is None else text
+        if self.completion.refused:  # refusal events fill a `refusal` content part
+            return {"type": "refusal", "refusal": text}
         return {"type": "output_text", "text": text, "annotations": [], "logprobs": []}
 
     def final_output(self) -> list[dict]:
@@ -139,6 +142,7 @@ class ResponsesEncoder:
         ]
 
     def reasoning(self, text: str) -> list[bytes]:
+        self.sent.add(text, answer=False)
         frames = self._open_reasoning() if self.reasoning_state == "none" else []
         return [
             *frames,
@@ -209,28 +213,24 @@ class ResponsesEncoder:
         ]
 
     def answer(self, text: str) -> list[bytes]:
+        self.sent.add(text, answer=True)
         frames = [*self._close_reasoning(), *self._open_message()]
-        return [
-            *frames,
-            self._event(
-                "response.output_text.delta",
-                item_id=self.message_id,
-                output_index=self.message_index,
-                content_index=0,
-                delta=text,
-                logprobs=[],
-            ),
-        ]
+        where = {"item_id": self.message_id, "output_index": self.message_index, "content_index": 0}
+        if self.completion.refused:
+            return [*frames, self._event("response.refusal.delta", **where, delta=text)]
+        delta = self._event("response.output_text.delta", **where, delta=text, logprobs=[])
+        return [*frames, delta]
 
     def closing(self) -> list[bytes]:
         frames = [*self._close_reasoning(), *self._open_message()]
         where = {"item_id": self.message_id, "output_index": self.message_index, "content_index": 0}
-        frames += [
-            self._event(
-                "response.output_text.done", **where, text=self.completion.answer, logprobs=[]
-            ),
-            self._event("response.content_part.done", **where, part=self.text_part()),
-        ]
+        answer = self.completion.answer
+        done = (
+            self._event("response.refusal.done", **where, refusal=answer)
+            if self.completion.refused
+            else self._event("response.output_text.done", **where, text=answer, logprobs=[])
+        )
+        frames += [done, self._event("response.content_part.done", **where, part=self.text_part())]
         item = self.final_output()[-1]
         frames.append(
             self._event("response.output_item.done", output_index=self.message_index, item=item)
@@ -245,7 +245,8 @@ class ResponsesEncoder:
         flat = {key: details[key] for key in ("code", "message", "param")}
         error = self._event("error", **flat, error=details)
         failure = {"code": details["code"], "message": details["message"]}
-        failed = self.response(status="failed", output=[], usage=None, error=failure)
+        usage = usage_body(self.sent.so_far(self.completion))  # what was generated is billed
+        failed = self.response(status="failed", output=[], usage=usage, error=failure)
         return [error, self._event("response.failed", response=failed)]
 
     def malformed(self) -> bytes:

@@ -84,16 +84,32 @@ def test_send_becomes_stop_in_the_same_place_and_esc_stops(page, gates):
     assert page.locator("article.run").count() == 1
 
 
-def test_stop_on_the_run_keeps_the_partial_answer(page, gates):
+def test_stop_on_the_run_keeps_what_arrived_and_says_what_it_was(page, gates):
     open_fresh(page)
     gate = gates.new()
     run = send(page, f"Tell me a long story about ships [[sim gate={gate} after=8 ttft=0]]")
-    gates.wait_paused(gate)
-    expect(run.locator(".answer, .reasoning-text").first).not_to_be_empty()
+    gates.wait_paused(gate)  # 8 tokens of reasoning arrived, no answer text yet
+    expect(run.locator(".reasoning-text")).not_to_be_empty()
     run.get_by_role("button", name="Stop").click()
     expect(run.locator(".status-label")).to_have_text("Stopped")
-    expect(run).to_contain_text("The partial answer and its cost are kept.")
+    expect(run).to_contain_text("Only reasoning had arrived, no answer text; it is kept with its")
+    expect(run).not_to_contain_text("partial answer")
+    expect(run.locator('[data-metric="output"]')).to_have_text("8 (8 reasoning)")
     assert run.locator('[data-metric="cost"]').inner_text().startswith("$")
+
+
+def test_a_refusal_shows_as_the_answer_marked_as_a_refusal(page):
+    open_fresh(page)
+    run = send(page, "Help me with this [[sim refuse=1 tps=500 ttft=0]]")
+    done(run)
+    for shown in (run, page.locator("article.run").last):  # live, then after a reload
+        expect(shown.locator(".answer")).to_have_text(
+            "I'm sorry, but I can't help with that request. (simulated: refuse=1)"
+        )
+        expect(shown.locator(".badge.refusal")).to_have_text("Refusal")
+        expect(shown.locator(".run-refusal")).to_contain_text("The model declined to answer")
+        page.reload()
+    assert page.console_errors == []
 
 
 def test_reload_mid_stream_rejoins_the_run(page, gates):

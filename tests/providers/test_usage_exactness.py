@@ -1,8 +1,10 @@
 """Usage, finish reasons and failure wording exactly as the wire says, replayed over loopback HTTP.
 
-The .sse files in tests/providers/fixtures are not recordings: each is shaped after a captured or
-documented wire shape in shared/docs/protocols.md (the section is named in the file's first `:`
-comment line, which SSE readers skip) and trimmed to the events that matter here.
+The .sse files in tests/providers/fixtures are derived from the recordings in
+shared/fixtures/protocols: each keeps the recorded events it needs verbatim and changes only what
+makes its case (an error chunk, a refusal field, a renamed usage field, a new item_id per event),
+as its `.source.txt` says, with the recording's origin and licence. The first line of each is an
+SSE comment naming its source (SSE readers skip it).
 """
 
 from __future__ import annotations
@@ -39,9 +41,9 @@ def kinds(outcome) -> list[type]:
 
 async def test_chat_usage_on_the_error_chunk_comes_before_the_failure(upstream, client):
     outcome = await replay(upstream, client, "chat", fixture("chat-error-chunk-with-usage.sse"))
-    assert outcome.text == "Half of an answer"
+    assert outcome.text == "I'm unable to provide real-time weather"
     assert kinds(outcome)[-2:] == [Usage, Failure]
-    assert outcome.usage == Usage(input_tokens=21, output_tokens=4)
+    assert outcome.usage == Usage(input_tokens=14, output_tokens=7)
     assert outcome.failure.kind == "stream_error"
     assert outcome.failure.provider_message == "Upstream provider went away"
 
@@ -49,15 +51,12 @@ async def test_chat_usage_on_the_error_chunk_comes_before_the_failure(upstream, 
 async def test_responses_usage_on_response_failed_after_an_error_event_is_kept(upstream, client):
     data = fixture("responses-error-then-failed-with-usage.sse")
     outcome = await replay(upstream, client, "responses", data)
-    assert (outcome.reasoning, outcome.text) == ("Thinking it over.", "The first")
+    assert (outcome.reasoning, outcome.text) == ("", "Hello,")
     assert kinds(outcome)[-2:] == [Usage, Failure]
-    assert outcome.usage == Usage(
-        input_tokens=40, cached_input_tokens=16, output_tokens=9, reasoning_tokens=6
-    )
-    assert outcome.failure.kind == "stream_error" and outcome.failure.retryable
-    assert outcome.failure.provider_message == (
-        "The server had an error while processing your request."
-    )
+    assert outcome.usage == Usage(input_tokens=12, output_tokens=2)
+    assert outcome.failure.kind == "stream_error"
+    assert outcome.failure.provider_message.startswith("You exceeded your current quota")
+    assert "during the answer" in outcome.failure.message
 
 
 async def test_responses_failed_alone_with_usage_reports_it(upstream, client):
@@ -93,12 +92,25 @@ async def test_responses_error_event_then_arks_done_fails_with_the_error(upstrea
 
 async def test_messages_error_after_message_delta_usage_reports_that_usage(upstream, client):
     outcome = await replay(upstream, client, "messages", fixture("messages-error-after-usage.sse"))
-    assert (outcome.reasoning, outcome.text) == ("Short thought.", "Partly")
+    assert outcome.reasoning.startswith("The user wants two names for a pet pelican")
+    assert outcome.reasoning.endswith("I'll pick two good ones and keep it very short.")
+    assert outcome.text == "- Captain"
     assert kinds(outcome)[-2:] == [Usage, Failure]
-    assert outcome.usage == Usage(
-        input_tokens=42, cached_input_tokens=30, output_tokens=7, reasoning_tokens=5
-    )
+    assert outcome.usage == Usage(input_tokens=46, output_tokens=80, reasoning_tokens=76)
     assert outcome.failure.provider_message == "Overloaded"
+
+
+async def test_messages_error_before_message_delta_marks_the_output_count_a_placeholder(
+    upstream, client
+):
+    data = fixture("messages-error-after-message-start.sse")
+    outcome = await replay(upstream, client, "messages", data)
+    assert outcome.reasoning == "The user wants two names for a pet pelican, and wants me"
+    assert kinds(outcome)[-2:] == [Usage, Failure]
+    # message_start's output_tokens (3) was counted before anything was generated: the input is
+    # exact, the output is not, and the run counts the output from the text that arrived.
+    assert outcome.usage == Usage(input_tokens=46, output_tokens=3, output_counted=False)
+    assert "Only reasoning had arrived" in outcome.failure.message
 
 
 async def test_chat_running_totals_cut_by_a_reset_report_the_last_total(upstream, client):
@@ -119,7 +131,8 @@ async def test_chat_running_totals_cut_by_a_reset_report_the_last_total(upstream
 
 async def test_responses_thinking_tokens_are_reasoning_tokens(upstream, client):
     outcome = await replay(upstream, client, "responses", fixture("responses-thinking-tokens.sse"))
-    assert outcome.usage == Usage(input_tokens=8, output_tokens=30, reasoning_tokens=27)
+    assert outcome.text == "Hello, World!"
+    assert outcome.usage == Usage(input_tokens=12, output_tokens=10, reasoning_tokens=6)
     assert outcome.end == Finished("stop")
 
 
@@ -153,20 +166,22 @@ async def test_messages_non_streamed_thinking_tokens_are_reasoning_tokens(upstre
             "output_tokens_details": {"thinking_tokens": 9},
         },
     }
-
     server = await upstream(json_reply(200, body))
     outcome = await run(client, make_request(server.url, "messages", stream=False))
     assert outcome.usage == Usage(input_tokens=3, output_tokens=11, reasoning_tokens=9)
 
 
-# --- c. refusals are the answer, finishing as content_filter --------------------------------------
+# --- c. refusals are the answer, finishing as "refusal" ------------------------------------------
 
 
-async def test_chat_refusal_becomes_the_answer_and_finishes_as_content_filter(upstream, client):
+async def test_chat_refusal_becomes_the_answer_and_finishes_as_refusal(upstream, client):
     outcome = await replay(upstream, client, "chat", fixture("chat-refusal.sse"))
-    assert outcome.text == "I'm sorry, I can't help with that."
-    assert outcome.usage == Usage(input_tokens=15, output_tokens=9)
-    assert outcome.end == Finished("content_filter")
+    assert outcome.text == (
+        "I'm unable to provide real-time weather updates. To get the current weather in San "
+        "Francisco, I recommend checking a reliable weather website or a weather app."
+    )
+    assert outcome.usage == Usage(input_tokens=14, output_tokens=30)
+    assert outcome.end == Finished("refusal")
 
 
 async def test_chat_refusal_cut_by_the_length_limit_keeps_length(upstream, client):
@@ -187,11 +202,10 @@ async def test_responses_refusal_deltas_become_the_answer(upstream, client):
     ]
     server = await upstream(Reply(body=body))
     outcome = await run(client, make_request(server.url, "responses"))
-    assert outcome.text == "No, sorry." and outcome.end == Finished("content_filter")
+    assert outcome.text == "No, sorry." and outcome.end == Finished("refusal")
 
 
 async def test_non_streamed_refusals_become_the_answer(upstream, client):
-
     chat_body = {
         "choices": [{"message": {"content": None, "refusal": "Nope."}, "finish_reason": "stop"}]
     }
@@ -203,7 +217,7 @@ async def test_non_streamed_refusals_become_the_answer(upstream, client):
     for dialect, body in (("chat", chat_body), ("responses", responses_body)):
         server = await upstream(json_reply(200, body))
         outcome = await run(client, make_request(server.url, dialect, stream=False))
-        assert (outcome.text, outcome.end) == ("Nope.", Finished("content_filter"))
+        assert (outcome.text, outcome.end) == ("Nope.", Finished("refusal"))
 
 
 # --- d. reasoning summary parts are told apart by position, not by item_id ------------------------
@@ -214,9 +228,12 @@ async def test_summary_parts_get_one_blank_line_even_when_item_id_changes_per_ev
 ):
     data = fixture("responses-summary-item-id-per-event.sse")
     outcome = await replay(upstream, client, "responses", data)
-    assert outcome.reasoning == "**Plan** add the numbers\n\n**Check** 2 + 2 = 4"
-    assert outcome.text == "4"
-    assert outcome.usage == Usage(input_tokens=5, output_tokens=12, reasoning_tokens=11)
+    # The two parts joined by one blank line give back the recorded summary exactly.
+    assert outcome.reasoning == (
+        "**Calculating step-by-step using calculator**\n\nI'll compute 12 plus 7, then multiply "
+        "the result by 3, and finally multiply that by 10, reporting the final product."
+    )
+    assert outcome.usage == Usage(input_tokens=134, output_tokens=28)
 
 
 async def test_a_part_added_event_alone_marks_a_boundary(upstream, client):
