@@ -108,7 +108,7 @@ def test_an_old_run_that_holds_a_key_is_blanked_wherever_it_is_shared(client, mo
         reader = viewer if url.startswith("/s/") else client
         body = reader.get(url).content.decode()
         assert_clean(body, url)
-        assert "[redacted]" in body, url
+        assert "[key redacted]" in body, url
 
 
 def test_an_owners_stored_key_is_blanked_wherever_the_session_is_shared(client, django_user_model):
@@ -124,7 +124,7 @@ def test_an_owners_stored_key_is_blanked_wherever_the_session_is_shared(client, 
     for url in (f"/s/{token}/", f"/s/{token}/export.json", f"/s/{token}/export.md"):
         body = Client().get(url).content.decode()
         assert_clean(body, url)
-        assert "[redacted]" in body, url
+        assert "[key redacted]" in body, url
     for fmt in ("json", "md"):
         assert_clean(client.get(f"/sessions/{session.id}/export.{fmt}").content.decode(), fmt)
 
