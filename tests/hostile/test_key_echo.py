@@ -18,6 +18,7 @@ from websockets.sync.client import connect
 
 from playground.providers.redact import REDACTED
 from playground.simulator.echo import masked_forms
+from tests.catalogs import KEYED_DIALECTS
 from tests.deploy.page import composer_message, socket_path
 from tests.live import LiveApp
 
@@ -34,36 +35,6 @@ FAULTS = (
 )
 RUN_ID = re.compile(r'id="run-([0-9a-f]{8}-[0-9a-f-]{27})')
 SHARE_URL = re.compile(r'id="share-url" readonly value="[^"]*/s/([\w-]+)/"')
-CATALOG = """
-[[providers]]
-id = "keyed"
-name = "Keyed endpoint"
-base_url = "{base}"
-key_env = "KEYED_ENDPOINT_API_KEY"
-
-[providers.dialects.chat]
-path = "/chat/completions"
-auth = "bearer"
-
-[providers.dialects.responses]
-path = "/responses"
-auth = "bearer"
-
-[providers.dialects.messages]
-path = "/messages"
-auth = "x-api-key"
-
-[[models]]
-id = "seed-2-0-mini"
-provider = "keyed"
-name = "Seed 2.0 Mini (keyed endpoint)"
-context_window = 256000
-max_output_tokens = 128000
-param_set = "empiriolabs_seed2"
-
-[models.pricing]
-tiers = [{{ input = "0.12", output = "0.50" }}]
-"""
 
 
 def canary_forms(key: str = CANARY) -> set[str]:
@@ -79,7 +50,7 @@ def leaks(text: str) -> list[str]:
 def app(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("key-echo")
     app = LiveApp(tmp)
-    (tmp / "catalog.toml").write_text(CATALOG.format(base=f"{app.url}/simulator/v1"))
+    (tmp / "catalog.toml").write_text(KEYED_DIALECTS.format(base=f"{app.url}/simulator/v1"))
     app.env |= {
         "PLAYGROUND_CATALOG": str(tmp / "catalog.toml"),
         "KEYED_ENDPOINT_API_KEY": CANARY,
