@@ -25,7 +25,8 @@ from playground.redaction import context_with_secrets
 
 masked = ", ".join({masked_forms(SERVER_KEY)!r})
 logging.getLogger("anything.at.all").warning("provider said: %s", "bad key {SERVER_KEY}; " + masked)
-logging.getLogger("django.request").warning("headers={{'authorization': 'Bearer opaque-0123456789abcdef'}}")
+headers = "{{'authorization': 'Bearer opaque-0123456789abcdef'}}"
+logging.getLogger("django.request").warning("headers=%s", headers)
 try:
     raise ValueError("upstream echoed {SERVER_KEY[2:-2]}")
 except ValueError:
@@ -54,9 +55,8 @@ def test_no_handler_of_the_server_configuration_writes_a_key(tmp_path):
         "EMPIRIOLABS_API_KEY": SERVER_KEY,
         "LOG_LEVEL": "DEBUG",
     }
-    done = subprocess.run(
-        [sys.executable, "-c", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
-    )
+    command = [sys.executable, "-c", SCRIPT]
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "UNFILTERED []" in done.stdout
     for output in (done.stderr, log_file.read_text()):
