@@ -102,14 +102,17 @@ def _tail(key: str) -> str:
 def _runs(text: str, key: str):
     """Every maximal run of PIECE or more characters of `key` in `text`, found through the
     quarters (a plain substring search in C) and grown a character at a time from there."""
+    runs: list[tuple[int, int]] = []
     for at in _anchors(key):
         anchor = key[at : at + ANCHOR]
         found = text.find(anchor)
         while found != -1:
-            start, end = _grown(text, key, found, at)
-            if end - start >= PIECE:
-                yield start, end
+            if not any(start <= found and found + ANCHOR <= end for start, end in runs):
+                start, end = _grown(text, key, found, at)
+                if end - start >= PIECE:
+                    runs.append((start, end))
             found = text.find(anchor, found + 1)
+    return runs
 
 
 def _grown(text: str, key: str, found: int, at: int) -> tuple[int, int]:
