@@ -3,6 +3,7 @@ SH-3). A provider reached with a canary key echoes it back in its error (the sim
 echo_key directive), and an older run holds it where a bug could have left it: every place that
 someone else can read is scanned for it."""
 
+import json
 import logging
 
 import pytest
@@ -17,7 +18,13 @@ from tests.catalogs import KEYED_DIALECTS
 from tests.hostile.test_key_echo import FAULTS
 from tests.playground.helpers import add_run, open_session
 from tests.playground.helpers import share as share_link
-from tests.playground.test_consumer import connect, form, frames_until_final, open_page
+from tests.playground.test_consumer import (
+    connect,
+    form,
+    frames_until_final,
+    open_page,
+    streamed,
+)
 from tests.playground.test_share_socket import follow, share
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
@@ -115,6 +122,22 @@ async def test_no_echoed_error_leaves_a_key_in_a_frame_a_run_or_a_log_record(
     assert len(ended) == len(FAULTS) and all(REDACTED in line for line in ended), ended
     for i, text in enumerate([*seen, caplog.text]):
         assert_clean(text, i)
+
+
+@pytest.mark.usefixtures("keyed")
+async def test_a_model_that_repeats_a_key_streams_and_stores_it_redacted(async_client):
+    """Model output is provider text too: the deltas, the stored answer and the recorded
+    request lose the key (the prompt that held it is the owner's own, on their page only)."""
+    session, pane, cookie = await open_page(async_client)
+    owner, _, _ = await connect(session, cookie)
+    prompt = f"Is {CANARY} a key? [[sim tps=2000 ttft=0]]"
+    await owner.send_to(text_data=form(pane, prompt, model="keyed/seed-2-0-mini"))
+    frames = await frames_until_final(owner)
+    await owner.disconnect()
+    run = await Run.objects.aget(pane=pane)
+    assert REDACTED in run.text  # the model did repeat it
+    assert_clean(streamed(frames, "answer") + streamed(frames, "reasoning"), "deltas")
+    assert_clean(run.text + run.reasoning + json.dumps(run.request), "stored run")
 
 
 def test_an_old_run_that_holds_a_key_is_blanked_wherever_it_is_shared(client, monkeypatch):
