@@ -1,19 +1,26 @@
-"""Key values never leave the server in a share, a shared frame or an export.
+"""Which key values must never show, and the redactor applied with them.
 
-Keys are replaced at the source (recorded requests hold the variable's name; a provider's error
-that echoes the key is scrubbed where it arrives), so this is the second line: a run's text is
-stored, and anything that goes to someone else is sent, without any key value the server knows,
-wherever it turned up (a model that repeated it, a prompt it was pasted into).
+The text work is providers/redact.py (Django-free, so the provider client uses it too); this
+module names the secrets: the server's keys (its environment) and a session owner's stored keys.
+They are taken out where provider text enters (a run's failure, deltas, checkpoints and stored
+fields), and again wherever anything goes to someone else (share pages and frames, exports,
+View code) or to a log line (`RedactSecrets`, on every handler of settings.LOGGING).
 """
 
 from __future__ import annotations
 
+import contextvars
+import logging
 import os
 
 from .catalog import get_catalog
+from .providers.redact import REDACTED, Redactor, redact, redact_credentials, redact_data, usable
 
-REDACTED = "[redacted]"
-MIN_SECRET_CHARS = 8  # shorter values are not keys, and blanking them would mangle text
+__all__ = ["REDACTED", "known_secrets", "scrub", "scrub_data", "context_with_secrets"]
+
+_in_scope: contextvars.ContextVar[tuple[str, ...]] = contextvars.ContextVar(
+    "secrets_in_scope", default=()
+)
 
 
 def known_secrets(environ=os.environ, *, owner_key: str = "") -> list[str]:
@@ -22,7 +29,7 @@ def known_secrets(environ=os.environ, *, owner_key: str = "") -> list[str]:
     catalog = get_catalog()
     values = {catalog.provider_key(provider, environ) for provider in catalog.providers.values()}
     values |= _stored_keys(owner_key) if owner_key else set()
-    return sorted((v for v in values if len(v) >= MIN_SECRET_CHARS), key=len, reverse=True)
+    return usable(values)
 
 
 def _stored_keys(owner_key: str) -> set[str]:
@@ -42,19 +49,49 @@ def _stored_keys(owner_key: str) -> set[str]:
 
 
 def scrub(text: str, secrets: list[str] | None = None) -> str:
-    for secret in known_secrets() if secrets is None else secrets:
-        if secret in text:
-            text = text.replace(secret, REDACTED)
-    return text
+    return redact(text, known_secrets() if secrets is None else secrets)
 
 
 def scrub_data(value, secrets: list[str] | None = None):
     """Every string in a JSON-like value, scrubbed."""
-    secrets = known_secrets() if secrets is None else secrets
-    if isinstance(value, str):
-        return scrub(value, secrets)
-    if isinstance(value, dict):
-        return {key: scrub_data(item, secrets) for key, item in value.items()}
-    if isinstance(value, list):
-        return [scrub_data(item, secrets) for item in value]
-    return value
+    return redact_data(value, known_secrets() if secrets is None else secrets)
+
+
+def context_with_secrets(secrets) -> contextvars.Context:
+    """A context (for a run's task, and the threads it calls) whose log lines also lose these
+    values: the log filter could not know whose keys a record might hold."""
+    context = contextvars.copy_context()
+    context.run(_in_scope.set, tuple(secrets))
+    return context
+
+
+class RedactSecrets(logging.Filter):
+    """On every handler: credential shapes, the server's keys and the keys of the run in scope
+    are masked in the message and in any traceback (SK-5, SK-8)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        clean = _log_redactor()
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a malformed record: the handler reports it itself
+            return True
+        if (cleaned := clean(message)) != message:
+            record.msg, record.args = cleaned, ()
+        if record.exc_info and record.exc_info[1] is not None:
+            formatted = logging.Formatter().formatException(record.exc_info)
+            if (cleaned := clean(formatted)) != formatted:
+                record.exc_info, record.exc_text = None, cleaned
+        elif record.exc_text:
+            record.exc_text = clean(record.exc_text)
+        if record.stack_info:
+            record.stack_info = clean(record.stack_info)
+        return True
+
+
+def _log_redactor():
+    try:
+        secrets = [*known_secrets(), *_in_scope.get()]
+    except Exception:  # noqa: BLE001 - a broken catalog must not silence the log that says so
+        secrets = list(_in_scope.get())
+    redact_secrets = Redactor(secrets)
+    return lambda text: redact_secrets(redact_credentials(text))

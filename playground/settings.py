@@ -254,14 +254,30 @@ X_FRAME_OPTIONS = "DENY"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
+# Every handler masks keys (playground.redaction.RedactSecrets), and Django's own loggers use
+# these handlers instead of its defaults (which would write unmasked). PLAYGROUND_LOG_FILE adds
+# a file (reopened when logrotate moves it).
+PLAYGROUND_LOG_FILE = os.environ.get("PLAYGROUND_LOG_FILE", "")
+_LOG_HANDLERS = {"console": {"class": "logging.StreamHandler"}}
+if PLAYGROUND_LOG_FILE:
+    _LOG_HANDLERS["file"] = {
+        "class": "logging.handlers.WatchedFileHandler",
+        "filename": PLAYGROUND_LOG_FILE,
+        "formatter": "timed",
+    }
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    # Masks Authorization headers and key shapes in any record (keys are never logged anyway).
-    "filters": {"redact": {"()": "playground.accounts.redact.RedactSecrets"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact"]}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
+    "formatters": {"timed": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "filters": {"redact": {"()": "playground.redaction.RedactSecrets"}},
+    "handlers": {name: spec | {"filters": ["redact"]} for name, spec in _LOG_HANDLERS.items()},
+    "root": {"handlers": list(_LOG_HANDLERS), "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "propagate": True},
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+    },
 }
 
 # --- Seed Playground -------------------------------------------------------------------------

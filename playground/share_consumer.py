@@ -16,7 +16,7 @@ from django.utils import timezone
 from .access import SessionAccess, viewer_key_for
 from .consumers import CLOSE_NOT_FOUND, PlaygroundConsumer
 from .models import ShareLink
-from .redaction import scrub
+from .redaction import known_secrets, scrub
 from .runs.persist import on_socket_thread
 from .sharing import share_access, share_group
 
@@ -39,12 +39,15 @@ def _still_open(link_id) -> bool:
 class ShareConsumer(PlaygroundConsumer):
     link: ShareLink | None = None
     expiry: asyncio.Task | None = None
+    secrets: list[str] | None = None  # the server's and the owner's keys: never to a viewer
 
     async def resolve(self) -> SessionAccess | None:
         found = await on_socket_thread(_share_for_scope)(self.scope)
         if found is None:
             return None
         access, self.link = found
+        owner = access.session.owner_key
+        self.secrets = await on_socket_thread(known_secrets)(owner_key=owner)
         return access
 
     async def connect(self):
@@ -75,5 +78,5 @@ class ShareConsumer(PlaygroundConsumer):
     async def send(self, text_data=None, bytes_data=None, close=False):
         """Viewers' frames pass the same key scrub as the shared page."""
         if text_data:
-            text_data = scrub(text_data)
+            text_data = scrub(text_data, self.secrets)
         await super().send(text_data=text_data, bytes_data=bytes_data, close=close)

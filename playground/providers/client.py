@@ -28,8 +28,8 @@ from playground.providers import failures
 from playground.providers.clock import Clock
 from playground.providers.dialects import build_call
 from playground.providers.failures import Where
+from playground.providers.redact import Redactor, redact_failure, secrets_of
 from playground.providers.retry import RetryCandidate, delay_before_retry
-from playground.providers.scrub import scrubbed
 from playground.providers.transport import Attempt
 from playground.providers.types import Event, Failure, HttpCall, Limits, Retrying, UpstreamRequest
 
@@ -53,12 +53,12 @@ async def stream_events(
     except ValueError as exc:  # input this dialect cannot carry, e.g. video on Messages
         yield failures.unsupported_input(str(exc))
         return
-    key = request.endpoint.api_key
+    redact = Redactor(secrets_of(request))
     async with aclosing(_attempts(client, request, call, limits, sleep)) as events:
         async for event in events:
             # Some providers quote the key in a 401: it must not reach the page, the database
             # or a log line.
-            yield scrubbed(event, key) if isinstance(event, Failure) else event
+            yield redact_failure(event, redact) if isinstance(event, Failure) else event
 
 
 async def _attempts(

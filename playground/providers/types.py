@@ -67,6 +67,9 @@ class UpstreamRequest:
     params: dict[str, Any] = field(default_factory=dict)
     stream: bool = True
     extra_headers: dict[str, str] = field(default_factory=dict)
+    # Other key values nothing that comes of this request may show (the server's, the session
+    # owner's other stored keys); the endpoint's own key is always one. See providers/redact.py.
+    secrets: tuple[str, ...] = field(default=(), repr=False)
 
 
 @dataclass(frozen=True)

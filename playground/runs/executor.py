@@ -20,7 +20,9 @@ from django.conf import settings
 
 from playground.catalog import ModelSpec
 from playground.models import Run
+from playground.providers.redact import Redactor, redact_data, secrets_of
 from playground.providers.types import Failure, ReasoningDelta, Retrying, TextDelta
+from playground.redaction import context_with_secrets
 
 from . import records
 from .broadcast import Broadcaster
@@ -70,9 +72,15 @@ def runs_start(*, accepted: Accepted) -> None:
 def run_start(*, item: AcceptedRun) -> asyncio.Task:
     run = item.run
     state = RunState(
-        run_id=str(run.id), model=item.model, estimated_input_tokens=run.estimated_input_tokens or 0
+        run_id=str(run.id),
+        model=item.model,
+        estimated_input_tokens=run.estimated_input_tokens or 0,
+        redact=Redactor(secrets_of(item.request)),
     )
-    task = asyncio.create_task(_run_task(state=state, request=item.request, model=item.model))
+    task = asyncio.create_task(
+        _run_task(state=state, request=item.request, model=item.model),
+        context=context_with_secrets(state.redact.secrets),  # and its log lines lose them too
+    )
     _live[state.run_id] = LiveRun(state=state, task=task)
     task.add_done_callback(lambda _: _live.pop(state.run_id, None))
     return task
@@ -207,7 +215,8 @@ def _finish_and_render(*, run_id: str, fields: dict, cost) -> str:
 
 async def _finish(*, state: RunState, request, model: ModelSpec, layer) -> None:
     state.ended_at = state.ended_at or time.monotonic()
-    fields = state.final_fields() | {"request": recorded_call(request=request, model=model)}
+    call = redact_data(recorded_call(request=request, model=model), state.redact)
+    fields = state.final_fields() | {"request": call}
     finishing = on_run_thread(_finish_and_render)(
         run_id=state.run_id, fields=fields, cost=state.cost()
     )

@@ -8,6 +8,7 @@ connects and sends, so a busy stream cannot delay a new page or a new run.
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from django.conf import settings
@@ -20,12 +21,13 @@ from playground.catalog import get_catalog
 from playground.models import Run
 from playground.pricing import Cost, cost_for_usage
 from playground.providers.types import Usage
-from playground.redaction import known_secrets, scrub
+from playground.redaction import known_secrets, scrub, scrub_data
 from playground.tokens import count_text_tokens
 
 from .state import what_was_kept
 from .workers import orphaned
 
+log = logging.getLogger(__name__)
 SAID = ("text", "reasoning", "error_message", "provider_message")
 STOPPED_WORKER = "The server stopped while this run was streaming."
 
@@ -49,14 +51,30 @@ def run_finish(*, run_id, fields: dict, cost: Cost | None) -> Run:
     if cost is not None:
         fields |= cost_fields(cost)
     # A model that repeats a key the server holds (or a provider that echoes it): never stored.
-    if any(fields.get(name) for name in SAID):
+    # The run's task took them out already; this is the second line, with the keys as they are now.
+    if any(fields.get(name) for name in (*SAID, "request")):
         owner = Run.objects.filter(pk=run_id).values_list("pane__session__owner_key", flat=True)
         keys = known_secrets(owner_key=owner.first() or "")
         fields |= {name: scrub(fields[name], keys) for name in SAID if fields.get(name)}
+        fields["request"] = scrub_data(fields.get("request") or {}, keys)
+    _log_end(run_id, fields)
     with transaction.atomic():  # the run's end and its budget settlement, together
         Run.objects.active().filter(pk=run_id).update(lease_until=None, **fields)
         budget_settle(run_id=run_id, cost=cost.total if cost is not None else None)
     return Run.objects.select_related("pane__session", "round").get(pk=run_id)
+
+
+def _log_end(run_id, fields: dict) -> None:
+    """One line per run for whoever runs the server; a failure with the provider's own words
+    (redacted, like everything a run stores)."""
+    if not fields.get("error_kind"):
+        log.info("run %s %s in %s ms", run_id, fields.get("status"), fields.get("duration_ms"))
+        return
+    said = f" (provider: {fields['provider_message']})" if fields.get("provider_message") else ""
+    log.warning(
+        "run %s %s, %s, HTTP %s: %s%s", run_id, fields.get("status"), fields["error_kind"],
+        fields.get("error_status"), fields.get("error_message"), said,
+    )  # fmt: skip
 
 
 def cost_fields(cost: Cost) -> dict:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 
 from playground.catalog import ModelSpec
 from playground.pricing import Cost, cost_for_usage
+from playground.providers.redact import Redactor, redact_failure
 from playground.providers.types import (
     Event,
     Failure,
@@ -47,6 +48,9 @@ class RunState:
     stop_reason: str = ""  # why the server stopped it (nobody watched it), shown with the run
     interrupted: bool = False  # the worker is shutting down: the run did not end by itself
     seq: int = 0  # frames sent so far; lets a rejoining viewer skip what a snapshot holds
+    # Key values none of what this run shows or stores may hold (providers/redact.py): frames,
+    # snapshots, checkpoints and the end all pass through it here.
+    redact: Redactor = field(default_factory=lambda: Redactor(()), repr=False)
 
     def apply(self, event: Event) -> None:
         if isinstance(event, TextDelta | ReasoningDelta) and event.text:
@@ -76,21 +80,21 @@ class RunState:
         text, reasoning = "".join(self.pending_text), "".join(self.pending_reasoning)
         self.pending_text.clear()
         self.pending_reasoning.clear()
-        return text, reasoning
+        return self.redact(text), self.redact(reasoning)
 
     @property
     def full_text(self) -> str:
-        return "".join(self.text)
+        return self.redact("".join(self.text))
 
     @property
     def full_reasoning(self) -> str:
-        return "".join(self.reasoning)
+        return self.redact("".join(self.reasoning))
 
     def sent_so_far(self) -> tuple[str, str]:
         """Text and reasoning already broadcast (a snapshot must not repeat pending deltas)."""
         sent_text = self.text[: len(self.text) - len(self.pending_text)]
         sent_reasoning = self.reasoning[: len(self.reasoning) - len(self.pending_reasoning)]
-        return "".join(sent_text), "".join(sent_reasoning)
+        return self.redact("".join(sent_text)), self.redact("".join(sent_reasoning))
 
     @property
     def elapsed_ms(self) -> int:
@@ -164,7 +168,7 @@ class RunState:
         } | self._failure_fields()
 
     def _failure_fields(self) -> dict:
-        failure = self.failure
+        failure = self.failure and redact_failure(self.failure, self.redact)
         if self.interrupted:
             message = f"{SHUT_DOWN} {what_was_kept(text=self.text, reasoning=self.reasoning)}"
             failure = Failure(kind="interrupted", message=message)  # type: ignore[arg-type]

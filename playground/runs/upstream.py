@@ -16,6 +16,7 @@ from playground.models import Attachment as AttachmentRow
 from playground.models import Run
 from playground.providers.network import use_asyncio_network
 from playground.providers.types import Attachment, Endpoint, Limits, Turn, UpstreamRequest
+from playground.redaction import known_secrets
 from playground.selectors import attachment_data
 
 _clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -143,4 +144,5 @@ def upstream_request_for(
         turns=turns_for(run=run, thread=thread, files=files),
         system=run.system,
         params=dict(run.sent_params),
+        secrets=tuple(known_secrets(owner_key=owner)),  # none of them may show in this run
     )
