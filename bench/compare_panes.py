@@ -1,0 +1,289 @@
+"""Compare mode in Debian's chromium: eight panes streaming at once (issue #9, point 9).
+
+Starts the app (daphne on a free loopback port, temp SQLite, its built-in simulator, through
+`tests/live.py`) and opens two sessions in chromium (Playwright, two contexts): one with a single
+pane and one with `--panes` panes (default 8), every pane on the same model with Thinking off and
+`max_tokens` = `--tokens`. Each round sends the same prompt, with `[[sim tps=… ttft=…]]`, to both
+sessions one after the other (the order alternates), and follows every run to its final frame.
+`bench/compare_probe.js`, installed before the page's scripts, measures inside the page:
+
+- the send click (capture phase) and, per run, the first time its answer showed text: the
+  first-token time as the user sees it;
+- the answer's DOM updates (one MutationObserver callback per websocket message) and the
+  websocket frames htmx handed over for it: frames per second per pane;
+- the text streamed into the answer, read as the final frame replaces it, compared with the
+  run's stored answer (the database) and with the simulator's deterministic answer;
+- long tasks (PerformanceObserver `longtask`, buffered) between the click and the last final frame.
+
+The server's own first-token time is the run's `ttft_ms` (from the run task's start to the first
+token upstream). Targets: no long task over 50 ms; the last pane's first-token time at most
+20 ms over the single pane's (median of the rounds' paired differences).
+
+Run:  .venv/bin/python bench/compare_panes.py [--rounds 8] [--panes 8] [--tokens 200] [--tps 100]
+      [--ttft 0.3] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sqlite3
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+from streamlib.expected import expected_answer  # noqa: E402
+from streamlib.procs import load_average  # noqa: E402
+from streamlib.stats import percentile  # noqa: E402
+
+from tests.live import LiveApp  # noqa: E402
+
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+PROBE = Path(__file__).with_name("compare_probe.js")
+VIEWPORT = {"width": 1920, "height": 1080}  # eight columns on a wide screen
+ROUND_TIMEOUT_MS = 120_000
+PROBE_STATE = """({clicks: __probe.clicks, runs: __probe.runs, panes: __probe.panes(),
+                  longTasks: __probe.longTasks, accepted: __probe.accepted})"""
+LONG_TASK_MS, ADDED_TARGET_MS = 50, 20
+
+
+@dataclass
+class Session:
+    """One tab on one session; `history` is each pane's (prompt, stored answer) turns so far."""
+
+    page: object
+    panes: int
+    history: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
+
+
+def open_session(browser, url: str, *, panes: int, tokens: int) -> Session:
+    from playwright.sync_api import expect
+
+    context = browser.new_context(base_url=url, viewport=VIEWPORT)
+    context.add_init_script(path=str(PROBE))
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto("/")
+    page.get_by_role("button", name="New session").click()
+    expect(page.locator("body")).to_have_attribute("data-socket", "open")
+    first = page.locator("section.pane").first
+    first.locator("details[data-settings]").evaluate("details => { details.open = true; }")
+    with page.expect_response(lambda r: "/settings/" in r.url):
+        first.get_by_label("Max output tokens", exact=True).fill(str(tokens))
+    with page.expect_response(lambda r: "/settings/" in r.url):
+        first.get_by_label("Thinking", exact=True).uncheck()
+    for count in range(2, panes + 1):  # each new pane copies the last one's settings
+        page.get_by_role("button", name="+ Add pane").click()
+        expect(page.locator("section.pane")).to_have_count(count)
+    return Session(page=page, panes=panes)
+
+
+def play_round(session: Session, prompt: str, *, db: Path, tokens: int) -> dict:
+    """Send the prompt to every pane, wait for every final frame, return what was measured."""
+    page = session.page
+    page.bring_to_front()
+    page.evaluate("__probe.reset()")
+    runs_before = page.locator("article.run").count()
+    page.get_by_label("Prompt", exact=True).fill(prompt)
+    page.get_by_role("button", name="Send", exact=True).click()
+    page.wait_for_function(
+        "n => document.querySelectorAll('article.run').length >= n"
+        " && !document.querySelector('article.run.is-active')",
+        arg=runs_before + session.panes,
+        polling=100,
+        timeout=ROUND_TIMEOUT_MS,
+    )
+    ended = page.evaluate("performance.now()")
+    probe = page.evaluate(PROBE_STATE)
+    return measured(session, probe, prompt=prompt, ended=ended, db=db, tokens=tokens)
+
+
+def measured(session: Session, probe: dict, *, prompt: str, ended: float, db: Path, tokens: int):
+    click = probe["clicks"][-1]
+    order = {pane: index for index, pane in enumerate(probe["panes"])}
+    stored = stored_runs(db, list(probe["runs"]))
+    panes = []
+    for run_id, run in probe["runs"].items():
+        index = order[run["pane"]]
+        text, ttft_ms = stored[run_id]
+        expected = expected_answer(
+            prompt=prompt, tokens=tokens, history=tuple(session.history.get(index, ()))
+        )
+        panes.append(pane_figures(run, index=index, click=click, ttft_ms=ttft_ms) | {
+            "exact": run["streamed"] == text == expected,
+            "stored_matches_expected": text == expected,
+        })  # fmt: skip
+        session.history.setdefault(index, []).append((prompt, text))
+    long_tasks = [t for t in probe["longTasks"] if click <= t["start"] + t["duration"] <= ended]
+    accepted = probe["accepted"] or {}
+    return {"panes": sorted(panes, key=lambda p: p["pane"]), "long_tasks": long_tasks,
+            "accepted_arrived_ms": accepted.get("arrived", click) - click,
+            "accepted_swapped_ms": accepted.get("swapped", click) - click,
+            "round_ms": ended - click}  # fmt: skip
+
+
+def pane_figures(run: dict, *, index: int, click: float, ttft_ms: int | None) -> dict:
+    streaming = (run["last"] - run["first"]) / 1000 if run["first"] is not None else 0
+    return {
+        "pane": index + 1,
+        "first_text_ms": None if run["first"] is None else run["first"] - click,
+        "server_ttft_ms": ttft_ms,
+        "updates": run["updates"],
+        "frames": run["frames"],
+        "fps": (run["updates"] - 1) / streaming if streaming > 0 else None,
+    }
+
+
+def stored_runs(db: Path, run_ids: list[str]) -> dict[str, tuple[str, int | None]]:
+    """Each run's stored answer and server-side first-token time, read from the app's SQLite."""
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as connection:
+        found = {}
+        for run_id in run_ids:
+            row = connection.execute(
+                "SELECT text, ttft_ms FROM playground_run WHERE id = ?", (run_id.replace("-", ""),)
+            ).fetchone()
+            found[run_id] = row if row else ("<missing>", None)
+    return found
+
+
+def prompt_for(number: int, *, tps: float, ttft: float) -> str:
+    return f"How do harbours, tides and lighthouses work together? Part {number}. [[sim tps={tps:g} ttft={ttft:g}]]"  # noqa: E501
+
+
+def play(args, app: LiveApp, browser) -> dict:
+    """Warm-up rounds first (imports, templates, pools), then the measured rounds, interleaved."""
+    db = Path(app.env["SQLITE_PATH"])
+    sessions = {
+        1: open_session(browser, app.url, panes=1, tokens=args.tokens),
+        args.panes: open_session(browser, app.url, panes=args.panes, tokens=args.tokens),
+    }
+    rounds: dict[int, list[dict]] = {1: [], args.panes: []}
+    for number in range(-args.warmup, args.rounds):
+        prompt = prompt_for(number, tps=args.tps, ttft=args.ttft)
+        order = (1, args.panes) if number % 2 == 0 else (args.panes, 1)
+        for panes in order:
+            result = play_round(sessions[panes], prompt, db=db, tokens=args.tokens)
+            if number >= 0:
+                rounds[panes].append(result)
+        print(f"round {number} done, load average {load_average()}", file=sys.stderr)
+    return {"one": rounds[1], "many": rounds[args.panes]}
+
+
+def last_pane(result: dict) -> dict:
+    return result["panes"][-1]
+
+
+def ms(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}"
+
+
+def report(results: dict, args) -> None:
+    one, many = results["one"], results["many"]
+    print(
+        f"\n{args.panes} panes vs 1 pane, {args.rounds} rounds (+{args.warmup} warm-up), "
+        f"{args.tokens} tokens at {args.tps:g} tokens/s, simulator ttft {args.ttft:g} s"
+    )
+    print(f"load average after: {load_average()}")
+    report_rounds(one, many)
+    report_panes(many)
+    verdicts(one, many)
+
+
+def report_rounds(one: list[dict], many: list[dict]) -> None:
+    print("\nfirst text in the page after the send click (browser) and run ttft_ms (server), ms")
+    print(f"{'round':>5} {'1 pane':>8} {'last pane':>9} {'added':>7} | {'server 1':>8} "
+          f"{'server last':>11} {'added':>7} | long tasks (ms)")  # fmt: skip
+    for number, (single, multi) in enumerate(zip(one, many, strict=True)):
+        a, b = last_pane(single), last_pane(multi)
+        tasks = [round(t["duration"]) for t in single["long_tasks"] + multi["long_tasks"]]
+        print(f"{number:>5} {ms(a['first_text_ms']):>8} {ms(b['first_text_ms']):>9} "
+              f"{ms(b['first_text_ms'] - a['first_text_ms']):>7} | {a['server_ttft_ms']:>8} "
+              f"{b['server_ttft_ms']:>11} {b['server_ttft_ms'] - a['server_ttft_ms']:>7} | "
+              f"{tasks or '-'}")  # fmt: skip
+
+
+def report_panes(many: list[dict]) -> None:
+    print(
+        "\nper pane over the rounds: first text p50 (browser / server ms), frames per second "
+        "p50 (min), DOM updates = websocket frames, exact text"
+    )
+    for index in range(len(many[0]["panes"])):
+        rows = [result["panes"][index] for result in many]
+        fps = [r["fps"] for r in rows if r["fps"] is not None]
+        same = all(r["updates"] == r["frames"] for r in rows)
+        print(f"pane {index + 1}: {ms(p50(r['first_text_ms'] for r in rows)):>7} / "
+              f"{ms(p50(r['server_ttft_ms'] for r in rows)):>7}   "
+              f"{p50(fps):5.1f} ({min(fps):4.1f}) fps   {p50(r['updates'] for r in rows):4.0f} "
+              f"updates{'' if same else ' (frames differ!)'}   "
+              f"{sum(r['exact'] for r in rows)}/{len(rows)} exact")  # fmt: skip
+
+
+def p50(values) -> float | None:
+    return percentile([v for v in values if v is not None], 50)
+
+
+def verdicts(one: list[dict], many: list[dict]) -> None:
+    pairs = list(zip(one, many, strict=True))
+    added = [last_pane(m)["first_text_ms"] - last_pane(s)["first_text_ms"] for s, m in pairs]
+    server = [last_pane(m)["server_ttft_ms"] - last_pane(s)["server_ttft_ms"] for s, m in pairs]
+    tasks = [t["duration"] for r in many for t in r["long_tasks"]]
+    streams = [p for r in one + many for p in r["panes"]]
+    exact = sum(p["exact"] for p in streams)
+    print()
+    print(
+        f"{verdict(exact == len(streams))} text: {exact}/{len(streams)} streams exact "
+        "(streamed == stored == simulator's answer)"
+    )
+    print(f"{verdict(not tasks)} long tasks over {LONG_TASK_MS} ms during the "
+          f"{len(many[0]['panes'])}-pane rounds: {len(tasks)}"
+          + (f", longest {max(tasks):.0f} ms" if tasks else ""))  # fmt: skip
+    print(f"{verdict(p50(added) <= ADDED_TARGET_MS)} first text added for the last pane, "
+          f"browser: p50 {ms(p50(added))} ms, max {ms(max(added))} ms (target <= "
+          f"{ADDED_TARGET_MS} ms at p50)")  # fmt: skip
+    print(
+        f"{verdict(p50(server) <= ADDED_TARGET_MS)} run ttft_ms added for the last pane, "
+        f"server: p50 {ms(p50(server))} ms, max {ms(max(server))} ms"
+    )
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "MISS"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=8)
+    parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--panes", type=int, default=8)
+    parser.add_argument("--tokens", type=int, default=200)
+    parser.add_argument("--tps", type=float, default=100)
+    parser.add_argument("--ttft", type=float, default=0.3)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        sys.exit("Debian's chromium is required (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with tempfile.TemporaryDirectory() as tmp:
+        app = LiveApp(Path(tmp)).start()
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+                results = play(args, app, browser)
+                browser.close()
+        finally:
+            app.stop()
+    if args.json:
+        print(json.dumps(results, indent=1))
+    report(results, args)
+
+
+if __name__ == "__main__":
+    main()
