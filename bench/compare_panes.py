@@ -26,20 +26,23 @@ Run:  .venv/bin/python bench/compare_panes.py [--rounds 8] [--panes 8] [--tokens
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import shutil
 import sqlite3
 import sys
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
+from compare_report import report  # noqa: E402
 from streamlib.expected import expected_answer  # noqa: E402
-from streamlib.procs import load_average  # noqa: E402
-from streamlib.stats import percentile  # noqa: E402
+from streamlib.procs import cpu_seconds, load_average  # noqa: E402
+from streamlib.servers import Simulator  # noqa: E402
 
 from tests.live import LiveApp  # noqa: E402
 
@@ -50,7 +53,6 @@ VIEWPORT = {"width": 1920, "height": 1080}  # eight columns on a wide screen
 ROUND_TIMEOUT_MS = 120_000
 PROBE_STATE = """({clicks: __probe.clicks, runs: __probe.runs, panes: __probe.panes(),
                   longTasks: __probe.longTasks, accepted: __probe.accepted})"""
-LONG_TASK_MS, ADDED_TARGET_MS = 50, 20
 
 
 @dataclass
@@ -58,6 +60,7 @@ class Session:
     """One tab on one session; `history` is each pane's (prompt, stored answer) turns so far."""
 
     page: object
+    cdp: object  # the page's DevTools session: Performance metrics in main-thread CPU time
     panes: int
     history: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
 
@@ -81,14 +84,17 @@ def open_session(browser, url: str, *, panes: int, tokens: int) -> Session:
     for count in range(2, panes + 1):  # each new pane copies the last one's settings
         page.get_by_role("button", name="+ Add pane").click()
         expect(page.locator("section.pane")).to_have_count(count)
-    return Session(page=page, panes=panes)
+    cdp = context.new_cdp_session(page)
+    cdp.send("Performance.enable", {"timeDomain": "threadTicks"})
+    return Session(page=page, cdp=cdp, panes=panes)
 
 
-def play_round(session: Session, prompt: str, *, db: Path, tokens: int) -> dict:
+def play_round(session: Session, prompt: str, *, app: LiveApp, tokens: int) -> dict:
     """Send the prompt to every pane, wait for every final frame, return what was measured."""
     page = session.page
     page.bring_to_front()
     page.evaluate("__probe.reset()")
+    work_before = work_done(session, app)
     runs_before = page.locator("article.run").count()
     page.get_by_label("Prompt", exact=True).fill(prompt)
     page.get_by_role("button", name="Send", exact=True).click()
@@ -100,8 +106,26 @@ def play_round(session: Session, prompt: str, *, db: Path, tokens: int) -> dict:
         timeout=ROUND_TIMEOUT_MS,
     )
     ended = page.evaluate("performance.now()")
+    work = {k: v - work_before[k] for k, v in work_done(session, app).items()}
     probe = page.evaluate(PROBE_STATE)
-    return measured(session, probe, prompt=prompt, ended=ended, db=db, tokens=tokens)
+    db = Path(app.env["SQLITE_PATH"])
+    figures = measured(session, probe, prompt=prompt, ended=ended, db=db, tokens=tokens)
+    return figures | {"work": work}
+
+
+def work_done(session: Session, app: LiveApp) -> dict:
+    """Counters that CPU contention does not inflate: the page's main-thread CPU time and its
+    layouts and style recalculations (DevTools Performance metrics), and daphne's CPU time."""
+    metrics = {m["name"]: m["value"] for m in session.cdp.send("Performance.getMetrics")["metrics"]}
+    return {
+        "page_cpu_ms": metrics["TaskDuration"] * 1000,
+        "script_ms": metrics["ScriptDuration"] * 1000,
+        "layout_ms": metrics["LayoutDuration"] * 1000,
+        "style_ms": metrics["RecalcStyleDuration"] * 1000,
+        "layouts": metrics["LayoutCount"],
+        "style_recalcs": metrics["RecalcStyleCount"],
+        "server_cpu_ms": cpu_seconds(app.process.pid) * 1000,
+    }
 
 
 def measured(session: Session, probe: dict, *, prompt: str, ended: float, db: Path, tokens: int):
@@ -158,7 +182,6 @@ def prompt_for(number: int, *, tps: float, ttft: float) -> str:
 
 def play(args, app: LiveApp, browser) -> dict:
     """Warm-up rounds first (imports, templates, pools), then the measured rounds, interleaved."""
-    db = Path(app.env["SQLITE_PATH"])
     sessions = {
         1: open_session(browser, app.url, panes=1, tokens=args.tokens),
         args.panes: open_session(browser, app.url, panes=args.panes, tokens=args.tokens),
@@ -168,95 +191,14 @@ def play(args, app: LiveApp, browser) -> dict:
         prompt = prompt_for(number, tps=args.tps, ttft=args.ttft)
         order = (1, args.panes) if number % 2 == 0 else (args.panes, 1)
         for panes in order:
-            result = play_round(sessions[panes], prompt, db=db, tokens=args.tokens)
+            result = play_round(sessions[panes], prompt, app=app, tokens=args.tokens)
             if number >= 0:
                 rounds[panes].append(result)
         print(f"round {number} done, load average {load_average()}", file=sys.stderr)
     return {"one": rounds[1], "many": rounds[args.panes]}
 
 
-def last_pane(result: dict) -> dict:
-    return result["panes"][-1]
-
-
-def ms(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1f}"
-
-
-def report(results: dict, args) -> None:
-    one, many = results["one"], results["many"]
-    print(
-        f"\n{args.panes} panes vs 1 pane, {args.rounds} rounds (+{args.warmup} warm-up), "
-        f"{args.tokens} tokens at {args.tps:g} tokens/s, simulator ttft {args.ttft:g} s"
-    )
-    print(f"load average after: {load_average()}")
-    report_rounds(one, many)
-    report_panes(many)
-    verdicts(one, many)
-
-
-def report_rounds(one: list[dict], many: list[dict]) -> None:
-    print("\nfirst text in the page after the send click (browser) and run ttft_ms (server), ms")
-    print(f"{'round':>5} {'1 pane':>8} {'last pane':>9} {'added':>7} | {'server 1':>8} "
-          f"{'server last':>11} {'added':>7} | long tasks (ms)")  # fmt: skip
-    for number, (single, multi) in enumerate(zip(one, many, strict=True)):
-        a, b = last_pane(single), last_pane(multi)
-        tasks = [round(t["duration"]) for t in single["long_tasks"] + multi["long_tasks"]]
-        print(f"{number:>5} {ms(a['first_text_ms']):>8} {ms(b['first_text_ms']):>9} "
-              f"{ms(b['first_text_ms'] - a['first_text_ms']):>7} | {a['server_ttft_ms']:>8} "
-              f"{b['server_ttft_ms']:>11} {b['server_ttft_ms'] - a['server_ttft_ms']:>7} | "
-              f"{tasks or '-'}")  # fmt: skip
-
-
-def report_panes(many: list[dict]) -> None:
-    print(
-        "\nper pane over the rounds: first text p50 (browser / server ms), frames per second "
-        "p50 (min), DOM updates = websocket frames, exact text"
-    )
-    for index in range(len(many[0]["panes"])):
-        rows = [result["panes"][index] for result in many]
-        fps = [r["fps"] for r in rows if r["fps"] is not None]
-        same = all(r["updates"] == r["frames"] for r in rows)
-        print(f"pane {index + 1}: {ms(p50(r['first_text_ms'] for r in rows)):>7} / "
-              f"{ms(p50(r['server_ttft_ms'] for r in rows)):>7}   "
-              f"{p50(fps):5.1f} ({min(fps):4.1f}) fps   {p50(r['updates'] for r in rows):4.0f} "
-              f"updates{'' if same else ' (frames differ!)'}   "
-              f"{sum(r['exact'] for r in rows)}/{len(rows)} exact")  # fmt: skip
-
-
-def p50(values) -> float | None:
-    return percentile([v for v in values if v is not None], 50)
-
-
-def verdicts(one: list[dict], many: list[dict]) -> None:
-    pairs = list(zip(one, many, strict=True))
-    added = [last_pane(m)["first_text_ms"] - last_pane(s)["first_text_ms"] for s, m in pairs]
-    server = [last_pane(m)["server_ttft_ms"] - last_pane(s)["server_ttft_ms"] for s, m in pairs]
-    tasks = [t["duration"] for r in many for t in r["long_tasks"]]
-    streams = [p for r in one + many for p in r["panes"]]
-    exact = sum(p["exact"] for p in streams)
-    print()
-    print(
-        f"{verdict(exact == len(streams))} text: {exact}/{len(streams)} streams exact "
-        "(streamed == stored == simulator's answer)"
-    )
-    print(f"{verdict(not tasks)} long tasks over {LONG_TASK_MS} ms during the "
-          f"{len(many[0]['panes'])}-pane rounds: {len(tasks)}"
-          + (f", longest {max(tasks):.0f} ms" if tasks else ""))  # fmt: skip
-    print(f"{verdict(p50(added) <= ADDED_TARGET_MS)} first text added for the last pane, "
-          f"browser: p50 {ms(p50(added))} ms, max {ms(max(added))} ms (target <= "
-          f"{ADDED_TARGET_MS} ms at p50)")  # fmt: skip
-    print(
-        f"{verdict(p50(server) <= ADDED_TARGET_MS)} run ttft_ms added for the last pane, "
-        f"server: p50 {ms(p50(server))} ms, max {ms(max(server))} ms"
-    )
-
-
-def verdict(ok: bool) -> str:
-    return "PASS" if ok else "MISS"
-
-
-def main() -> None:
+def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, default=8)
     parser.add_argument("--warmup", type=int, default=2)
@@ -264,22 +206,43 @@ def main() -> None:
     parser.add_argument("--tokens", type=int, default=200)
     parser.add_argument("--tps", type=float, default=100)
     parser.add_argument("--ttft", type=float, default=0.3)
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args()
+    parser.add_argument(
+        "--builtin-simulator",
+        action="store_true",
+        help="stream from the app's own /simulator/v1 (its CPU then counts as the app's)",
+    )
+    parser.add_argument("--json", action="store_true", help="also print every figure as JSON")
+    return parser.parse_args()
+
+
+@contextlib.contextmanager
+def app_running(tmp: Path, *, builtin_simulator: bool) -> Iterator[LiveApp]:
+    """The app; by default pointed at a standalone simulator, as a real upstream is elsewhere."""
+    with contextlib.ExitStack() as stack:
+        app = LiveApp(tmp)
+        if not builtin_simulator:
+            simulator = Simulator(rate=100, ttft=0.3, log=tmp / "simulator.log").start()
+            stack.callback(simulator.stop)
+            app.env["PLAYGROUND_SIMULATOR_URL"] = simulator.base_url  # LiveApp drops inherited
+        stack.callback(app.stop)
+        yield app.start()
+
+
+def main() -> None:
+    args = arguments()
     chromium = shutil.which("chromium")
     if chromium is None:
         sys.exit("Debian's chromium is required (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
-    with tempfile.TemporaryDirectory() as tmp:
-        app = LiveApp(Path(tmp)).start()
-        try:
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
-                results = play(args, app, browser)
-                browser.close()
-        finally:
-            app.stop()
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        app_running(Path(tmp), builtin_simulator=args.builtin_simulator) as app,
+        sync_playwright() as playwright,
+    ):
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
+        results = play(args, app, browser)
+        browser.close()
     if args.json:
         print(json.dumps(results, indent=1))
     report(results, args)
