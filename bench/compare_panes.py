@@ -40,6 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 from compare_report import report  # noqa: E402
+from compare_trace import longest_tasks, traced  # noqa: E402
 from streamlib.expected import expected_answer  # noqa: E402
 from streamlib.procs import cpu_seconds, load_average  # noqa: E402
 from streamlib.servers import Simulator  # noqa: E402
@@ -105,7 +106,7 @@ def play_round(session: Session, prompt: str, *, app: LiveApp, tokens: int) -> d
         polling=100,
         timeout=ROUND_TIMEOUT_MS,
     )
-    ended = page.evaluate("performance.now()")
+    ended = page.evaluate("performance.mark('compare-round-end').startTime")
     work = {k: v - work_before[k] for k, v in work_done(session, app).items()}
     probe = page.evaluate(PROBE_STATE)
     db = Path(app.env["SQLITE_PATH"])
@@ -195,7 +196,13 @@ def play(args, app: LiveApp, browser) -> dict:
             if number >= 0:
                 rounds[panes].append(result)
         print(f"round {number} done, load average {load_average()}", file=sys.stderr)
-    return {"one": rounds[1], "many": rounds[args.panes]}
+    results = {"one": rounds[1], "many": rounds[args.panes]}
+    if args.trace:  # one more round, traced: tracing costs the page time, so not counted above
+        prompt = prompt_for(args.rounds, tps=args.tps, ttft=args.ttft)
+        with traced(sessions[args.panes]) as events:
+            play_round(sessions[args.panes], prompt, app=app, tokens=args.tokens)
+        results["traced"] = longest_tasks(events)
+    return results
 
 
 def arguments() -> argparse.Namespace:
@@ -210,6 +217,9 @@ def arguments() -> argparse.Namespace:
         "--builtin-simulator",
         action="store_true",
         help="stream from the app's own /simulator/v1 (its CPU then counts as the app's)",
+    )
+    parser.add_argument(
+        "--trace", action="store_true", help="trace one more round: long tasks in CPU time"
     )
     parser.add_argument("--json", action="store_true", help="also print every figure as JSON")
     return parser.parse_args()

@@ -27,6 +27,8 @@ def report(results: dict, args) -> None:
     report_rounds(one, many)
     report_panes(many)
     report_work(one, many)
+    if "traced" in results:
+        report_traced(results["traced"])
     verdicts(one, many)
 
 
@@ -80,6 +82,16 @@ def report_work(one: list[dict], many: list[dict]) -> None:
               f"{w['layout_ms']:.0f}, style {w['style_ms']:.0f}) for {frames:.0f} text frames, "
               f"{w['layouts']:.0f} layouts, {w['style_recalcs']:.0f} style recalcs; daphne "
               f"{w['server_cpu_ms']:.0f} ms")  # fmt: skip
+
+
+def report_traced(tasks: list[dict]) -> None:
+    print(
+        "\ntraced round: the page's longest main-thread tasks, wall ms (CPU ms: the part the "
+        "machine's load cannot inflate) and where their CPU time went"
+    )
+    for task in tasks:
+        parts = ", ".join(f"{name} {ms:.1f}" for name, ms in task["parts"].items())
+        print(f"  {task['wall_ms']:6.1f} ({task['cpu_ms']:5.1f})  {parts}")
 
 
 def p50(values) -> float | None:
