@@ -1,10 +1,12 @@
 """Compare mode in Debian's chromium: eight panes streaming at once (issue #9, point 9).
 
-Starts the app (daphne on a free loopback port, temp SQLite, its built-in simulator, through
-`tests/live.py`) and opens two sessions in chromium (Playwright, two contexts): one with a single
-pane and one with `--panes` panes (default 8), every pane on the same model with Thinking off and
-`max_tokens` = `--tokens`. Each round sends the same prompt, with `[[sim tps=… ttft=…]]`, to both
-sessions one after the other (the order alternates), and follows every run to its final frame.
+Starts the app (daphne on a free loopback port, temp SQLite, through `tests/live.py`) pointed at
+a standalone simulator (`manage.py simulate`, so the fake upstream's CPU is not the app's;
+`--builtin-simulator` uses the app's own /simulator/v1), and opens two sessions in chromium
+(Playwright, two contexts): one with a single pane and one with `--panes` panes (default 8),
+every pane on the same model with Thinking off and `max_tokens` = `--tokens`. Each round sends
+the same prompt, with `[[sim tps=… ttft=…]]`, to both sessions one after the other (the order
+alternates), and follows every run to its final frame.
 `bench/compare_probe.js`, installed before the page's scripts, measures inside the page:
 
 - the send click (capture phase) and, per run, the first time its answer showed text: the
@@ -16,11 +18,14 @@ sessions one after the other (the order alternates), and follows every run to it
 - long tasks (PerformanceObserver `longtask`, buffered) between the click and the last final frame.
 
 The server's own first-token time is the run's `ttft_ms` (from the run task's start to the first
-token upstream). Targets: no long task over 50 ms; the last pane's first-token time at most
-20 ms over the single pane's (median of the rounds' paired differences).
+token upstream). Counters a loaded machine inflates little come with it: the page's main-thread
+CPU time, layouts and style recalculations (DevTools `Performance` metrics in thread time) and
+daphne's CPU time per round; `--trace` traces one more round and gives the page's longest tasks
+in wall and CPU time (compare_trace.py). Targets: no long task over 50 ms; the last pane's
+first-token time at most 20 ms over the single pane's (median of the rounds' paired differences).
 
-Run:  .venv/bin/python bench/compare_panes.py [--rounds 8] [--panes 8] [--tokens 200] [--tps 100]
-      [--ttft 0.3] [--json]
+Run:  .venv/bin/python bench/compare_panes.py [--rounds 8] [--warmup 2] [--panes 8] [--tokens 200]
+      [--tps 100] [--ttft 0.3] [--builtin-simulator] [--trace] [--json]
 """
 
 from __future__ import annotations

@@ -70,11 +70,16 @@ def _renderer_main(events: list[dict]) -> tuple[int, int]:
 def _task_figures(task: dict, events: list[dict]) -> dict:
     end = task["ts"] + task["dur"]
     parts: collections.Counter = collections.Counter()
-    for event in events:
-        if task["ts"] <= event["ts"] < end and event["name"] in PARTS:
-            parts[PARTS[event["name"]]] += event.get("tdur", event["dur"]) / 1000
+    counted_until: dict[str, float] = {}  # an event nested in one of its own name counts once
+    for event in events:  # (in time order)
+        name = event["name"]
+        if name not in PARTS or not task["ts"] <= event["ts"] < end or "tdur" not in event:
+            continue
+        if event["ts"] >= counted_until.get(name, 0):
+            parts[PARTS[name]] += event["tdur"] / 1000
+            counted_until[name] = event["ts"] + event["dur"]
     cpu_ms = task.get("tdur", task["dur"]) / 1000
-    parts["other"] = max(0.0, cpu_ms - sum(parts.values()))  # parts may nest (paint in script)
+    parts["other"] = max(0.0, cpu_ms - sum(parts.values()))  # (parts may nest: layout in script)
     return {
         "wall_ms": task["dur"] / 1000,
         "cpu_ms": cpu_ms,
