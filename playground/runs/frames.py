@@ -23,7 +23,7 @@ from playground.ledger import session_ledger
 from playground.models import Run
 from playground.page_context import view_for
 from playground.rounds import round_summary_of_run
-from playground.selectors import pane_letter, run_turn
+from playground.selectors import pane_letter, pane_letters, run_turn
 
 from .metrics import RunMetrics
 from .state import RunState
@@ -151,16 +151,20 @@ def started_frame(accepted: Accepted, *, can_edit: bool) -> str:
 def _pieces(accepted: Accepted, *, access) -> list:
     """Per pane: its new runs appended (numbered when a send asked for repetitions), or the
     whole pane redrawn once when it now shows another branch."""
+    if not accepted.runs:
+        return []
     by_pane: dict = {}
     for item in accepted.runs:
         by_pane.setdefault(item.run.pane_id, []).append(item)
+    letters = pane_letters(session_id=accepted.runs[0].run.pane.session_id)  # one query, not N
     pieces = []
     for items in by_pane.values():
+        letter = {"pane_letter": letters.get(items[0].run.pane_id, "?")}
         if any(item.redraw for item in items):
-            pieces.append(_run_piece(items[0], access=access))
+            pieces.append(_run_piece(items[0], access=access, extra=letter))
             continue
         for number, item in enumerate(items, 1):
-            extra = {"repetition": number, "repetitions": len(items)}
+            extra = letter | {"repetition": number, "repetitions": len(items)}
             pieces.append(_run_piece(item, access=access, extra=extra))
     return pieces
 
@@ -175,9 +179,7 @@ def _wrapped(accepted: Accepted, pieces: list) -> AcceptedFrames:
 
 def _run_piece(item, *, access, extra: dict | None = None) -> SafeString:
     context = {"access": access, "session_id": item.run.pane.session_id, "run": item.run}
-    context |= (extra or {}) | {
-        "pane_letter": pane_letter(pane=item.run.pane), "blind": item.run.pane.session.blind
-    }  # fmt: skip
+    context |= (extra or {}) | {"blind": item.run.pane.session.blind}
     if item.redraw:
         context["view"] = view_for(item.run.pane)
         return mark_safe(render_to_string("playground/session.html#redrawn", context))  # noqa: S308

@@ -26,6 +26,7 @@ from playground.providers.types import UpstreamRequest
 from playground.selectors import (
     attachments_get_for,
     panes_of,
+    panes_runs,
     panes_streaming,
     run_get,
     run_thread,
@@ -96,6 +97,7 @@ def runs_submit(
     if errors:
         return Rejected(tuple(errors), invalid)
     prompt = composer.cleaned_data["prompt"]
+    threads = panes_runs(pane_ids=[pane.pk for pane in panes])
     try:
         with transaction.atomic():  # a refused key or budget stores nothing, not even the round
             limits.person_runs_admit(owner_key=_owner(access), count=len(panes) * repeat)
@@ -110,6 +112,7 @@ def runs_submit(
                     files=files,
                     base=simulator_base,
                     panes=panes,
+                    known=threads.get(form.pane.pk, {}),
                 )  # fmt: skip
             ]
     except (BudgetExceeded, KeyUnavailable, limits.PersonBusy, limits.OverContext) as refused:
@@ -122,14 +125,15 @@ def _owner(access: SessionAccess) -> str:
     return access.session.owner_key
 
 
-def _start(*, form: PaneSettingsForm, round: Round, edit_of, files, base, panes) -> list:
+def _start(*, form: PaneSettingsForm, round: Round, edit_of, files, base, panes, known) -> list:
     """The pane's runs of this round: one, or `round.repeat` answers to the same request (the
-    pane then shows the first, with the others beside it)."""
+    pane then shows the first, with the others beside it). `known`: the pane's runs by id."""
     pane, settings = form.pane, form.settings()
     if form.seq >= pane.settings_seq:  # (a send with older settings still runs with them)
         services.pane_configure(pane=pane, settings=settings, seq=form.seq)
     parent, shown = _parent(pane=pane, edit_of=edit_of), pane.head_id
-    thread = thread_for_request(session=pane.session, thread=run_thread(run=parent), panes=panes)
+    thread = run_thread(run=parent, runs=known)
+    thread = thread_for_request(session=pane.session, thread=thread, panes=panes)
     runs = [
         _store(pane=pane, round=round, settings=settings, prompt=round.prompt, parent=parent,
                files=files, base=base, thread=thread, shown=shown)
