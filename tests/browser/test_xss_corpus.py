@@ -1,0 +1,132 @@
+"""The XSS evidence suite: all 286 payloads of the public corpus in tests/hostile/corpus/ (MIT,
+PayloadsAllTheThings) through every place the page shows text it did not write (model output,
+reasoning, provider error text, attachment names, system prompt, View code, the share page),
+live and after a reload, in Debian's chromium, asserting that none runs (tests/browser/hostile.py
+says how that is seen). The detectors are first shown to catch a payload rendered unsafely.
+
+The simulator repeats each batch verbatim (`[[sim reply=echo]]`). Streams are held at a gate
+while the live rendering is checked, so nothing is raced.
+"""
+
+
+import pytest
+from playwright.sync_api import expect
+
+from playground.tokens import count_text_tokens
+from tests.browser.hostile import assert_inert, hostile_page, signs_of_execution
+from tests.browser.test_playground_page import done, open_fresh, send
+from tests.browser.test_sharing_page import close_dialog, create_link
+from tests.hostile.payloads import CORPUS, batches, joined, parts, xss_payloads
+
+pytestmark = pytest.mark.browser
+PAYLOADS = xss_payloads()
+FAST = "tps=0 ttft=0"
+SLOW = 60_000
+ANSWER_BATCHES = batches(PAYLOADS, most_chars=1600)  # 11 runs, each well under max_tokens
+ERROR_BATCHES = batches(PAYLOADS, most_chars=380)  # what a provider message shows whole
+
+
+@pytest.fixture
+def owner(browser, live_app):
+    page = hostile_page(browser, live_app)
+    yield page
+    page.context.close()
+
+
+@pytest.fixture
+def stranger(browser, live_app):
+    """Another browser following the owner's share link."""
+    page = hostile_page(browser, live_app)
+    yield page
+    page.context.close()
+
+
+def test_the_corpus_is_whole_and_licensed():
+    assert len(PAYLOADS) == len(set(PAYLOADS)) == 286
+    assert "MIT License" in (CORPUS / "LICENSE-xss-payloads.txt").read_text(encoding="utf-8")
+    assert sum(len(b) for b in ANSWER_BATCHES) == sum(len(b) for b in ERROR_BATCHES) == 286
+
+
+# --- The detectors catch a payload rendered unsafely ------------------------------------------
+
+UNSAFE = {
+    "runs at once": "<img src=x onerror=alert(1)>",
+    "waits for a click": '<a href="javascript:alert(1)">x</a>',
+    "beacons": "<img src=x onerror=\"new Image().src='https://marker.invalid/?c=1'\">",
+    "frames": "<iframe src=\"javascript:alert('framed')\"></iframe>",
+    "waits for a hover": "<b onmouseover=alert(1)>x</b>",
+}
+
+
+@pytest.mark.parametrize("payload", UNSAFE.values(), ids=UNSAFE.keys())
+def test_the_detectors_catch_a_payload_put_into_the_page_as_html(owner, payload):
+    open_fresh(owner)
+    run = send(owner, f"Say hi [[sim {FAST}]]")
+    done(run)
+    assert_inert(owner, "before the injection")
+    run.locator(".prompt").evaluate("(box, html) => { box.innerHTML = html; }", payload)
+    owner.wait_for_timeout(300)  # let an onerror or a frame load happen
+    assert signs_of_execution(owner) != []
+
+
+def test_with_the_csp_in_force_a_planted_handler_is_blocked_and_reported(browser, live_app):
+    page = hostile_page(browser, live_app, bypass_csp=False)
+    try:
+        open_fresh(page)
+        page.locator(".thread").evaluate("box => { box.innerHTML = '<img src=x onerror=alert(1)>'; }")
+        page.wait_for_function("window.__xss.hits.some(h => h.startsWith('csp'))")
+        assert not any(h.startswith("alert") for h in page.evaluate("window.__xss.hits"))
+    finally:
+        page.context.close()
+
+
+# --- Model output and reasoning ---------------------------------------------------------------
+
+
+def assert_echoed(run, text: str) -> None:
+    """The run shows the batch exactly (the simulator trims the ends, as for any prompt): answer
+    source, reasoning and prompt."""
+    assert run.locator("textarea[id$='-raw']").input_value() == text.strip()
+    assert run.locator(".reasoning-text").text_content() == text.strip()
+    assert text.strip() in run.locator(".prompt").text_content()
+    expect(run.locator(".answer")).not_to_be_empty()
+
+
+def send_held(page, gates, text: str, directive: str = ""):
+    """Send `text` to be echoed, held at a gate halfway through the answer (reasoning whole)."""
+    gate = gates.new()
+    after = count_text_tokens(text) * 3 // 2
+    run = send(page, f"{text}\n\n[[sim reply=echo gate={gate} after={after} {FAST} {directive}]]")
+    gates.wait_paused(gate)
+    expect(run.locator(".answer")).not_to_be_empty()
+    return run, gate
+
+
+@pytest.mark.parametrize("group", parts(ANSWER_BATCHES, 3), ids=["1", "2", "3"])
+def test_payloads_as_model_output_and_reasoning_run_nothing_live_or_after_reload(
+    owner, stranger, gates, group
+):
+    open_fresh(owner)
+    stranger.goto(create_link(owner))
+    close_dialog(owner)
+    shown = []
+    for batch in group:
+        text = joined(batch)
+        run, gate = send_held(owner, gates, text)
+        watched = stranger.locator(f"#{run.get_attribute('id')}")
+        expect(watched.locator(".answer")).not_to_be_empty()
+        assert_inert(owner, "while streaming")
+        assert_inert(stranger, "while streaming, on the share page")
+        gates.release(gate)
+        done(run)
+        done(watched)
+        assert_echoed(run, text)
+        assert_echoed(watched, text)
+        shown.append((run.get_attribute("id"), text))
+    for page in (owner, stranger):
+        assert_inert(page, "after streaming")
+        page.reload()
+        expect(page.locator("body")).to_have_attribute("data-socket", "open")
+        for run_id, text in shown:
+            assert_echoed(page.locator(f"#{run_id}"), text)
+        assert_inert(page, "after a reload")
