@@ -176,7 +176,8 @@ def _convert(key: str, value: str) -> float | int | str | bool:
     if key in FLAG_KEYS:
         return _flag(key, value)
     if key not in NUMBER_KEYS | INTEGER_KEYS:
-        known = ", ".join(sorted(NUMBER_KEYS | INTEGER_KEYS | FLAG_KEYS | {"fault", "gate", "reply"}))
+        names = NUMBER_KEYS | INTEGER_KEYS | FLAG_KEYS | {"fault", "gate", "reply"}
+        known = ", ".join(sorted(names))
         raise SimulatorError(400, f"Simulator directive: unknown key {key!r} (known: {known}).")
     try:
         number = float(value) if key in NUMBER_KEYS else int(value)

@@ -223,7 +223,8 @@ def reasoning_text(request: SimRequest) -> str:
     if not request.thinking:
         return ""
     if request.directive.reply == "echo":
-        return _cut_tokens(request.prompt, limit=request.thinking_budget or request.max_answer_tokens)
+        limit = request.thinking_budget or request.max_answer_tokens
+        return _cut_tokens(request.prompt, limit=limit)
     rng = seeded_random(request, salt="reasoning")
     prompt, target = request.prompt, reasoning_target(request)
     words = keywords(prompt) or ["the question"]

@@ -77,9 +77,7 @@ def _guard(page, route, *, origin: str) -> None:
 
 def signs_of_execution(page) -> list[str]:
     """Everything the three detectors saw so far, plus what the DOM holds now."""
-    in_page = page.evaluate(
-        "boxes => [...window.__xss.hits, ...window.__xss.scan(boxes)]", BOXES
-    )
+    in_page = page.evaluate("boxes => [...window.__xss.hits, ...window.__xss.scan(boxes)]", BOXES)
     return [*page.signs, *in_page, *(f"console: {e}" for e in page.console_errors)]
 
 

@@ -8,7 +8,6 @@ The simulator repeats each batch verbatim (`[[sim reply=echo]]`). Streams are he
 while the live rendering is checked, so nothing is raced.
 """
 
-
 import pytest
 from playwright.sync_api import expect
 
@@ -73,7 +72,8 @@ def test_with_the_csp_in_force_a_planted_handler_is_blocked_and_reported(browser
     page = hostile_page(browser, live_app, bypass_csp=False)
     try:
         open_fresh(page)
-        page.locator(".thread").evaluate("box => { box.innerHTML = '<img src=x onerror=alert(1)>'; }")
+        planted = "box => { box.innerHTML = '<img src=x onerror=alert(1)>'; }"
+        page.locator(".thread").evaluate(planted)
         page.wait_for_function("window.__xss.hits.some(h => h.startsWith('csp'))")
         assert not any(h.startswith("alert") for h in page.evaluate("window.__xss.hits"))
     finally:

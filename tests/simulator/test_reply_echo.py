@@ -28,10 +28,9 @@ def texts(dialect: str, result) -> tuple[str, str]:
 @pytest.mark.parametrize("dialect", DIALECTS)
 def test_answer_and_reasoning_repeat_the_prompt_verbatim(simulator, dialect):
     prompt = unique(HOSTILE)
-    extra = {"thinking": {"type": "enabled", "budget_tokens": 2048}} if dialect == "messages" else {}
-    result = simulator.stream(
-        dialect, BODIES[dialect](f"  {prompt} [[sim reply=echo]]", **extra)
-    )
+    thinking = {"thinking": {"type": "enabled", "budget_tokens": 2048}}
+    extra = thinking if dialect == "messages" else {}
+    result = simulator.stream(dialect, BODIES[dialect](f"  {prompt} [[sim reply=echo]]", **extra))
     assert texts(dialect, result) == (prompt, prompt)
 
 
