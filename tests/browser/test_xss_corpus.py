@@ -8,6 +8,8 @@ The simulator repeats each batch verbatim (`[[sim reply=echo]]`). Streams are he
 while the live rendering is checked, so nothing is raced.
 """
 
+import html
+
 import pytest
 from playwright.sync_api import expect
 
@@ -130,3 +132,111 @@ def test_payloads_as_model_output_and_reasoning_run_nothing_live_or_after_reload
         for run_id, text in shown:
             assert_echoed(page.locator(f"#{run_id}"), text)
         assert_inert(page, "after a reload")
+
+
+# --- Provider error text ----------------------------------------------------------------------
+
+
+def failed(run) -> None:
+    expect(run.locator(".status-label")).to_have_text("Failed", timeout=SLOW)
+
+
+def assert_error_shows(run, text: str) -> None:
+    """The provider's message is shown as text: one line, cut at 500 characters."""
+    expect(run.locator(".run-error")).to_contain_text(" ".join(text.split())[:300])
+
+
+@pytest.mark.parametrize("group", parts(ERROR_BATCHES, 3), ids=["1", "2", "3"])
+def test_payloads_in_provider_error_text_run_nothing_live_or_after_reload(owner, group):
+    open_fresh(owner)
+    shown = []
+    for number, batch in enumerate(group):
+        text = joined(batch)
+        # An HTTP error before any token, and an error event in the middle of a stream.
+        fault = "fault=400" if number % 2 else "fault=error after=3"
+        run = send(owner, f"{text}\n\n[[sim reply=echo {fault} {FAST}]]")
+        failed(run)
+        assert_error_shows(run, text)
+        shown.append((run.get_attribute("id"), text))
+    assert_inert(owner, "after the failures")
+    owner.reload()
+    expect(owner.locator("body")).to_have_attribute("data-socket", "open")
+    for run_id, text in shown:
+        assert_error_shows(owner.locator(f"#{run_id}"), text)
+    assert_inert(owner, "after a reload")
+
+
+# --- Attachment names -------------------------------------------------------------------------
+
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000100e221bc330000000049454e44ae426082"
+)
+PER_SEND = 8
+
+
+def stored_name(payload: str) -> str | None:
+    """The name a file called `payload` is stored under: Chromium escapes `"`, CR and LF in the
+    multipart header (HTML spec), then Django unescapes entities, keeps what follows the last
+    / or \\ and drops unprintable characters; no name left means no file."""
+    name = payload.replace('"', "%22").replace("\n", "%0A").replace("\r", "%0D")
+    name = html.unescape(name).rsplit("/")[-1].rsplit("\\")[-1]
+    name = "".join(c for c in name if c.isprintable())
+    return None if name in ("", ".", "..") else name
+
+
+# One file per distinct stored name: 188 names from the 286 payloads (94 of them unchanged).
+def distinct_names() -> list[tuple[str, str]]:
+    """(stored name, payload) for the first payload that gives each name."""
+    found: dict[str, str] = {}
+    for payload in PAYLOADS:
+        if name := stored_name(payload):
+            found.setdefault(name, payload)
+    return list(found.items())
+
+
+ATTACHMENTS = distinct_names()
+
+
+def upload(page, payload: str, *, image: bool) -> None:
+    tray = page.locator("#attachment-tray .chip")
+    before = tray.count()
+    file = {"name": payload, "mimeType": "text/plain", "buffer": b"A hostile name."}
+    if image:
+        file = {"name": payload, "mimeType": "image/png", "buffer": PNG}
+    page.locator("#attach-input").set_input_files(files=[file])
+    expect(tray).to_have_count(before + 1)
+
+
+def assert_files_shown(run, files: list[tuple[str, bool]]) -> None:
+    """Every name in the run's file list; documents' names also in the answer and reasoning
+    (the simulator acknowledges them; an image is sent without its name)."""
+    listed = run.locator(".files").text_content()
+    reasoning = run.locator(".reasoning-text").text_content()
+    answer = run.locator("textarea[id$='-raw']").input_value()
+    for name, image in files:
+        assert name in listed
+        assert image or (name in reasoning and name in answer)
+
+
+@pytest.mark.parametrize("group", parts(ATTACHMENTS, 2), ids=["1", "2"])
+def test_payloads_as_attachment_names_run_nothing_live_or_after_reload(owner, group):
+    open_fresh(owner)
+    sent = []
+    for start in range(0, len(group), PER_SEND):
+        files = [(name, n % 2 == 0) for n, (name, _) in enumerate(group[start : start + PER_SEND])]
+        for number, (_, payload) in enumerate(group[start : start + PER_SEND]):
+            upload(owner, payload, image=number % 2 == 0)
+        chips = owner.locator("#attachment-tray .chip-text").all_text_contents()
+        assert [chip.rsplit(" · ", 2)[0] for chip in chips] == [name for name, _ in files]
+        assert_inert(owner, "with the files in the tray")
+        run = send(owner, f"Describe these files. [[sim {FAST}]]")
+        done(run)
+        assert_files_shown(run, files)
+        sent.append((run.get_attribute("id"), files))
+    assert_inert(owner, "after the runs")
+    owner.reload()
+    expect(owner.locator("body")).to_have_attribute("data-socket", "open")
+    for run_id, files in sent:
+        assert_files_shown(owner.locator(f"#{run_id}"), files)
+    assert_inert(owner, "after a reload")
