@@ -9,6 +9,7 @@ while the live rendering is checked, so nothing is raced.
 """
 
 import html
+import json
 
 import pytest
 from playwright.sync_api import expect
@@ -240,3 +241,80 @@ def test_payloads_as_attachment_names_run_nothing_live_or_after_reload(owner, gr
     for run_id, files in sent:
         assert_files_shown(owner.locator(f"#{run_id}"), files)
     assert_inert(owner, "after a reload")
+
+
+# --- System prompt, View code, the sessions list ----------------------------------------------
+
+EVERY_PAYLOAD_LINE = "\n".join(PAYLOADS)  # 15 KB: within the system prompt's 65,536 characters
+EVERY_PAYLOAD_BLOCK = joined(PAYLOADS)
+
+
+def lines(text: str) -> str:
+    """Form submission sends a textarea's line breaks as CRLF; compare with LF."""
+    return text.replace("\r\n", "\n")
+
+
+def strings_in(value) -> list[str]:
+    if isinstance(value, str):
+        return [lines(value)]
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else []
+    return [text for item in items for text in strings_in(item)]
+
+
+def set_system_prompt(page, text: str) -> None:
+    box = page.get_by_label("System prompt", exact=True)
+    with page.expect_response(lambda r: r.url.endswith("/settings/") and r.ok):
+        box.fill(text)
+
+
+def assert_code_shows_the_request(page, run) -> None:
+    """Each snippet is shown exactly as its Copy text (Pygments ends it with a line break), and
+    the body it sends carries the whole system prompt and prompt."""
+    run.get_by_role("button", name="View code").click()
+    dialog = page.locator("#code-dialog")
+    expect(dialog).to_be_visible()
+    for name in ("curl", "python", "javascript"):
+        raw = dialog.locator(f"#code-raw-{name}").input_value()
+        shown = dialog.locator(f"#code-panel-{name} pre.code").text_content()
+        assert shown == f"{raw}\n"
+    script = dialog.locator("#code-raw-javascript").input_value()
+    body = json.loads(script.removeprefix("const body = ").split(";\n", 1)[0])
+    sent = strings_in(body)
+    assert EVERY_PAYLOAD_LINE in sent
+    assert any(text.startswith(EVERY_PAYLOAD_BLOCK) for text in sent)  # the directive follows
+    assert_inert(page, "with View code open")
+    dialog.get_by_role("button", name="Close").click()
+    expect(dialog).to_be_hidden()
+
+
+def assert_system_shown(run) -> None:
+    shown = lines(run.locator(".run-system").text_content())
+    assert shown == f"System prompt: {EVERY_PAYLOAD_LINE}"
+
+
+def test_payloads_as_system_prompt_and_in_view_code_run_nothing_live_or_after_reload(
+    owner, stranger
+):
+    open_fresh(owner)
+    set_system_prompt(owner, EVERY_PAYLOAD_LINE)
+    stranger.goto(create_link(owner))
+    close_dialog(owner)
+    run = send(owner, f"{EVERY_PAYLOAD_BLOCK}\n\n[[sim {FAST}]]")
+    done(run)
+    assert_system_shown(run)
+    assert_code_shows_the_request(owner, run)
+    watched = stranger.locator(f"#{run.get_attribute('id')}")
+    done(watched)
+    assert_system_shown(watched)
+    for page in (owner, stranger):
+        assert_inert(page, "after the run")
+        page.reload()
+        expect(page.locator("body")).to_have_attribute("data-socket", "open")
+        system = page.get_by_label("System prompt", exact=True).input_value()
+        assert lines(system) == EVERY_PAYLOAD_LINE
+        assert_system_shown(page.locator(f"#{run.get_attribute('id')}"))
+        assert_inert(page, "after a reload")
+    assert_code_shows_the_request(owner, owner.locator(f"#{run.get_attribute('id')}"))
+    owner.goto("/sessions/")
+    expect(owner.locator(".session-table")).to_be_visible()
+    assert_inert(owner, "on the sessions list")
