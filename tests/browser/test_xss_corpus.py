@@ -10,6 +10,7 @@ while the live rendering is checked, so nothing is raced.
 
 import html
 import json
+import time
 
 import pytest
 from playwright.sync_api import expect
@@ -51,24 +52,39 @@ def test_the_corpus_is_whole_and_licensed():
 
 # --- The detectors catch a payload rendered unsafely ------------------------------------------
 
+# Each way a payload shows itself, and the sign a detector must give for it.
 UNSAFE = {
-    "runs at once": "<img src=x onerror=alert(1)>",
-    "waits for a click": '<a href="javascript:alert(1)">x</a>',
-    "beacons": "<img src=x onerror=\"new Image().src='https://marker.invalid/?c=1'\">",
-    "frames": "<iframe src=\"javascript:alert('framed')\"></iframe>",
-    "waits for a hover": "<b onmouseover=alert(1)>x</b>",
+    "runs at once": ("<img src=x onerror=alert(1)>", "alert: 1"),
+    "beacons": (
+        "<img src=x onerror=\"new Image().src='https://marker.invalid/?c=1'\">",
+        "image request: https://marker.invalid/?c=1",
+    ),
+    "fetches from us": ("<img src=planted.png>", "image request: http://127.0.0.1"),
+    "frames": ("<iframe src=\"javascript:alert('framed')\"></iframe>", "frame attached"),
+    "waits for a click": ('<a href="javascript:alert(1)">x</a>', "href=javascript:alert(1)"),
+    "waits for a hover": ("<b onmouseover=alert(1)>x</b>", "handler onmouseover=alert(1)"),
+    "is only markup": ("<i>planted</i>", "<i> not allowed in .prompt"),
 }
 
 
-@pytest.mark.parametrize("payload", UNSAFE.values(), ids=UNSAFE.keys())
-def test_the_detectors_catch_a_payload_put_into_the_page_as_html(owner, payload):
+def wait_for_sign(page, sign: str, *, seconds: float = 10) -> list[str]:
+    deadline = time.monotonic() + seconds
+    found = signs_of_execution(page)
+    while not any(sign in line for line in found) and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
+        found = signs_of_execution(page)
+    return found
+
+
+@pytest.mark.parametrize(("payload", "sign"), UNSAFE.values(), ids=UNSAFE.keys())
+def test_the_detectors_catch_a_payload_put_into_the_page_as_html(owner, payload, sign):
     open_fresh(owner)
-    run = send(owner, f"Say hi [[sim {FAST}]]")
-    done(run)
     assert_inert(owner, "before the injection")
-    run.locator(".prompt").evaluate("(box, html) => { box.innerHTML = html; }", payload)
-    owner.wait_for_timeout(300)  # let an onerror or a frame load happen
-    assert signs_of_execution(owner) != []
+    owner.locator(".thread").evaluate(
+        "(thread, html) => { thread.innerHTML = `<div class='prompt'>${html}</div>`; }", payload
+    )
+    found = wait_for_sign(owner, sign)
+    assert any(sign in line for line in found), found
 
 
 def test_with_the_csp_in_force_a_planted_handler_is_blocked_and_reported(browser, live_app):
