@@ -30,16 +30,22 @@ ERROR_BATCHES = batches(PAYLOADS, most_chars=380)  # what a provider message sho
 
 
 @pytest.fixture
-def owner(browser, live_app):
-    page = hostile_page(browser, live_app)
+def bypass_csp(request) -> bool:
+    """True unless a test asks for the CSP in force (indirect parametrisation)."""
+    return getattr(request, "param", True)
+
+
+@pytest.fixture
+def owner(browser, live_app, bypass_csp):
+    page = hostile_page(browser, live_app, bypass_csp=bypass_csp)
     yield page
     page.context.close()
 
 
 @pytest.fixture
-def stranger(browser, live_app):
+def stranger(browser, live_app, bypass_csp):
     """Another browser following the owner's share link."""
-    page = hostile_page(browser, live_app)
+    page = hostile_page(browser, live_app, bypass_csp=bypass_csp)
     yield page
     page.context.close()
 
@@ -64,6 +70,7 @@ UNSAFE = {
     "waits for a click": ('<a href="javascript:alert(1)">x</a>', "href=javascript:alert(1)"),
     "waits for a hover": ("<b onmouseover=alert(1)>x</b>", "handler onmouseover=alert(1)"),
     "is only markup": ("<i>planted</i>", "<i> not allowed in .prompt"),
+    "plants htmx": ('<p hx-get="/sessions/" hx-trigger="load">x</p>', "htmx attribute hx-get"),
 }
 
 
@@ -308,9 +315,13 @@ def assert_system_shown(run) -> None:
     assert shown == f"System prompt: {EVERY_PAYLOAD_LINE}"
 
 
+@pytest.mark.parametrize(
+    "bypass_csp", [True, False], indirect=True, ids=["csp bypassed", "csp in force"]
+)
 def test_payloads_as_system_prompt_and_in_view_code_run_nothing_live_or_after_reload(
     owner, stranger
 ):
+    """Once more with the CSP in force, as people use the page: then not even a CSP violation."""
     open_fresh(owner)
     set_system_prompt(owner, EVERY_PAYLOAD_LINE)
     stranger.goto(create_link(owner))

@@ -57,6 +57,7 @@
 
   // boxes: {selector: [tags allowed inside]}. Text boxes allow none; the Markdown answer allows
   // the sanitiser's tags, and its links may only lead to http(s) or mailto (relative ones too).
+  // No element in a box may carry an htmx attribute (a request or swap planted by a payload).
   const SAFE_LINK = new Set(["http:", "https:", "mailto:"]);
   function protocolOf(href) {
     try {
@@ -70,6 +71,9 @@
       for (const box of document.querySelectorAll(selector)) {
         for (const element of box.querySelectorAll("*")) {
           if (!allowed.includes(element.localName)) found.push(describe(element, `not allowed in ${selector}`));
+          for (const attribute of element.attributes) {
+            if (/^(data-)?(hx|ws)-/i.test(attribute.name)) found.push(describe(element, `htmx attribute ${attribute.name} in ${selector}`));
+          }
           const href = element.getAttribute("href");
           if (href !== null && !SAFE_LINK.has(protocolOf(href))) {
             found.push(describe(element, `href=${href} in ${selector}`));
