@@ -1,4 +1,4 @@
-// The XSS suite's detector (tests/browser/test_xss_corpus.py), installed with
+// The XSS suite's detector (tests/browser/xss/hostile.py), installed with
 // page.add_init_script before any page script, in every frame. It records whatever a hostile
 // payload would do if it ever ran (the dialog functions nearly every payload calls, CSP
 // violations) and offers window.__xss.scan(), which looks for markup a payload could have

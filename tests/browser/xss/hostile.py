@@ -1,7 +1,7 @@
 """A page that records every sign of a hostile payload running, for the XSS suite.
 
 Three detectors that do not depend on each other:
-- in the page (xss_detector.js, before any page script, in every frame): alert / confirm /
+- in the page (detector.js, before any page script, in every frame): alert / confirm /
   prompt / print replaced by recorders, CSP violations recorded, and a scan of the DOM for
   handlers, script URLs, frames, stray scripts, and any element inside the boxes that show
   untrusted text that the box should not hold;
@@ -22,8 +22,11 @@ from urllib.parse import urlsplit
 
 from playground.rendering import ALLOWED_TAGS
 from tests.browser.conftest import new_page
+from tests.hostile.payloads import xss_payloads
 
-DETECTOR = (Path(__file__).parent / "xss_detector.js").read_text(encoding="utf-8")
+DETECTOR = (Path(__file__).parent / "detector.js").read_text(encoding="utf-8")
+PAYLOADS = xss_payloads()
+FAST = "tps=0 ttft=0"
 SUBRESOURCES = {
     *("image", "media", "script", "stylesheet", "font", "texttrack", "manifest"),
     *("object", "ping", "prefetch", "other"),
