@@ -68,7 +68,7 @@ def assert_files_shown(run, files: list[tuple[str, bool]]) -> None:
         assert image or (name in reasoning and name in answer)
 
 
-@pytest.mark.parametrize("group", parts(ATTACHMENTS, 2), ids=["1", "2"])
+@pytest.mark.parametrize("group", parts(ATTACHMENTS, 3), ids=["1", "2", "3"])
 def test_payloads_as_attachment_names_run_nothing_live_or_after_reload(owner, group):
     open_fresh(owner)
     sent = []
