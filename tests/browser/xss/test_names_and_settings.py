@@ -76,19 +76,19 @@ def test_payloads_as_attachment_names_run_nothing_live_or_after_reload(owner, gr
         files = [(name, n % 2 == 0) for n, (name, _) in enumerate(group[start : start + PER_SEND])]
         for number, (_, payload) in enumerate(group[start : start + PER_SEND]):
             upload(owner, payload, image=number % 2 == 0)
+        assert_inert(owner, "with the files in the tray")
         chips = owner.locator("#attachment-tray .chip-text").all_text_contents()
         assert [chip.rsplit(" · ", 2)[0] for chip in chips] == [name for name, _ in files]
-        assert_inert(owner, "with the files in the tray")
         run = send(owner, f"Describe these files. [[sim {FAST}]]")
         done(run)
+        assert_inert(owner, "after the run")
         assert_files_shown(run, files)
         sent.append((run.get_attribute("id"), files))
-    assert_inert(owner, "after the runs")
     owner.reload()
     expect(owner.locator("body")).to_have_attribute("data-socket", "open")
+    assert_inert(owner, "after a reload")
     for run_id, files in sent:
         assert_files_shown(owner.locator(f"#{run_id}"), files)
-    assert_inert(owner, "after a reload")
 
 
 # --- System prompt, View code, the sessions list ----------------------------------------------
@@ -149,23 +149,24 @@ def test_payloads_as_system_prompt_and_in_view_code_run_nothing_live_or_after_re
     """Once more with the CSP in force, as people use the page: then not even a CSP violation."""
     open_fresh(owner)
     set_system_prompt(owner, EVERY_PAYLOAD_LINE)
+    assert_inert(owner, "with the system prompt saved")
     stranger.goto(create_link(owner))
     close_dialog(owner)
     run = send(owner, f"{EVERY_PAYLOAD_BLOCK}\n\n[[sim {FAST}]]")
-    done(run)
-    assert_system_shown(run)
-    assert_code_shows_the_request(owner, run)
     watched = stranger.locator(f"#{run.get_attribute('id')}")
+    done(run)
     done(watched)
-    assert_system_shown(watched)
-    for page in (owner, stranger):
+    for page, shown in ((owner, run), (stranger, watched)):
         assert_inert(page, "after the run")
+        assert_system_shown(shown)
+    assert_code_shows_the_request(owner, run)
+    for page in (owner, stranger):
         page.reload()
         expect(page.locator("body")).to_have_attribute("data-socket", "open")
+        assert_inert(page, "after a reload")
         system = page.get_by_label("System prompt", exact=True).input_value()
         assert lines(system) == EVERY_PAYLOAD_LINE
         assert_system_shown(page.locator(f"#{run.get_attribute('id')}"))
-        assert_inert(page, "after a reload")
     assert_code_shows_the_request(owner, owner.locator(f"#{run.get_attribute('id')}"))
     owner.goto("/sessions/")
     expect(owner.locator(".session-table")).to_be_visible()

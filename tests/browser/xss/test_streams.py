@@ -68,16 +68,17 @@ def test_payloads_as_model_output_and_reasoning_run_nothing_live_or_after_reload
         gates.release(gate)
         done(run)
         done(watched)
+        assert_inert(owner, "after streaming")
+        assert_inert(stranger, "after streaming, on the share page")
         assert_echoed(run, text)
         assert_echoed(watched, text)
         shown.append((run.get_attribute("id"), text))
     for page in (owner, stranger):
-        assert_inert(page, "after streaming")
         page.reload()
         expect(page.locator("body")).to_have_attribute("data-socket", "open")
+        assert_inert(page, "after a reload")
         for run_id, text in shown:
             assert_echoed(page.locator(f"#{run_id}"), text)
-        assert_inert(page, "after a reload")
 
 
 # --- Provider error text ----------------------------------------------------------------------
@@ -103,11 +104,11 @@ def test_payloads_in_provider_error_text_run_nothing_live_or_after_reload(owner,
         fault = "fault=400" if number % 2 else "fault=error after=3"
         run = send(owner, f"{text}\n\n[[sim reply=echo {fault} {FAST}]]")
         failed(run)
+        assert_inert(owner, "after the failure")
         assert_error_shows(run, text)
         shown.append((run.get_attribute("id"), text))
-    assert_inert(owner, "after the failures")
     owner.reload()
     expect(owner.locator("body")).to_have_attribute("data-socket", "open")
+    assert_inert(owner, "after a reload")
     for run_id, text in shown:
         assert_error_shows(owner.locator(f"#{run_id}"), text)
-    assert_inert(owner, "after a reload")
