@@ -44,6 +44,7 @@ BOXES = {
     ".chip-text": [],
     ".session-title": [],
     "#round-summary h2": ["span"],
+    "#diff-dialog-body .diff": ["del", "ins"],
     "#code-dialog-body pre.code": ["code", "span"],
     "title": [],
 }

@@ -1,7 +1,8 @@
 """The XSS evidence suite, streams: all 286 payloads of the public corpus (tests/hostile/corpus/,
 MIT, PayloadsAllTheThings) as model output, reasoning and provider error text, live (held at a
-simulator gate, never raced), on the share page and after a reload, in Debian's chromium,
-asserting that none runs (hostile.py says how that is seen; test_detectors.py that it would be).
+simulator gate, never raced), on the share page and after a reload, and in compare mode's round
+summary and word differences, in Debian's chromium, asserting that none runs (hostile.py says
+how that is seen; test_detectors.py that it would be).
 
 The simulator repeats each batch verbatim (`[[sim reply=echo]]`, playground/simulator/directive.py).
 """
@@ -10,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from playground.tokens import count_text_tokens
-from tests.browser.test_playground_page import done, open_fresh, send
+from tests.browser.test_playground_page import done, open_fresh, prompt_box, send
 from tests.browser.test_sharing_page import close_dialog, create_link
 from tests.browser.xss.hostile import FAST, PAYLOADS, assert_inert
 from tests.hostile.payloads import CORPUS, batches, joined, parts
@@ -112,3 +113,56 @@ def test_payloads_in_provider_error_text_run_nothing_live_or_after_reload(owner,
     assert_inert(owner, "after a reload")
     for run_id, text in shown:
         assert_error_shows(owner.locator(f"#{run_id}"), text)
+
+
+# --- Compare mode: the round summary and word differences -------------------------------------
+
+COMPARE_BATCHES = batches(PAYLOADS, most_chars=4500)  # 4 rounds of two runs, under max_tokens
+
+
+def two_panes_the_second_cut_short(page) -> None:
+    """Pane B stops its answer early, so the word differences remove the rest of pane A's."""
+    page.get_by_role("button", name="+ Add pane").click()
+    expect(page.locator("section.pane")).to_have_count(2)
+    second = page.locator("section.pane").nth(1)
+    second.locator("details[data-settings] > summary").click()
+    with page.expect_response(lambda r: r.url.endswith("/settings/") and r.ok):
+        second.get_by_label("Max output tokens", exact=True).fill("300")
+
+
+def send_round(page, prompt: str) -> None:
+    before = page.locator("article.run").count()
+    prompt_box(page).fill(prompt)
+    prompt_box(page).press("Control+Enter")
+    expect(page.locator("article.run")).to_have_count(before + 2)
+    expect(page.locator("article.run.is-active")).to_have_count(0, timeout=SLOW)
+
+
+def assert_differences_show(page, text: str) -> None:
+    """The differences from pane A's answer to pane B's (its start) show A's words as text."""
+    dialog = page.locator("#diff-dialog")
+    dialog.locator("[data-dialog-body]").evaluate("body => body.replaceChildren()")  # last round's
+    page.locator("#round-summary").get_by_role("button", name="Show differences").click()
+    expect(dialog.locator(".diff del")).not_to_have_count(0)
+    assert_inert(page, "with the word differences open")
+    first = "d => [...d.childNodes].filter(n => n.localName !== 'ins').map(n => n.textContent)"
+    assert "".join(dialog.locator(".diff").evaluate(first)) == text.strip()  # what A said
+    dialog.get_by_role("button", name="Close").click()
+    expect(dialog).to_be_hidden()
+
+
+def test_payloads_in_the_round_summary_and_word_differences_run_nothing_live_or_after_reload(
+    owner,
+):
+    open_fresh(owner)
+    two_panes_the_second_cut_short(owner)
+    for batch in COMPARE_BATCHES:
+        text = joined(batch)
+        send_round(owner, f"{text}\n\n[[sim reply=echo {FAST}]]")
+        assert_inert(owner, "after the round")
+        expect(owner.locator("#round-summary h2")).to_contain_text(batch[0][:20])
+        assert_differences_show(owner, text)
+    owner.reload()
+    expect(owner.locator("body")).to_have_attribute("data-socket", "open")
+    assert_inert(owner, "after a reload")
+    assert_differences_show(owner, text)
