@@ -1,4 +1,4 @@
-"""Simulator directives: per-request speed, fault injection, gates and key echoes.
+"""Simulator directives: per-request speed, fault injection, gates, key and prompt echoes.
 
 Put ``[[sim key=value key=value ...]]`` anywhere in the **last user message**, or send the same
 pairs in an HTTP header ``X-Simulator: key=value; key=value`` (pairs separated by ``;``, ``,``
@@ -67,6 +67,14 @@ Keys:
     ``stop``; responses: ``response.refusal.delta`` / ``.done`` and a ``refusal`` content part;
     messages: a text block and stop_reason ``refusal``). Usage counts the refusal as output.
 
+``reply=echo``
+    The answer, and the reasoning when thinking is on, are the last user message verbatim
+    (directives removed, leading and trailing whitespace trimmed) instead of the generated text;
+    with a fault, the error message ends with the same text (an HTTP fault's body and a
+    mid-stream error event alike). For feeding exact hostile text through every rendering of
+    model output, reasoning and provider errors (the XSS suite in tests/hostile/). ``max_tokens``
+    and stop sequences still cut the answer.
+
 ``model=<id>``, ``dialect=<chat|responses|messages>``
     Scope: a directive naming them applies only to requests for that model (or dialect); the
     others ignore it. One prompt sent to several compare panes can so fail or slow just one:
@@ -74,7 +82,8 @@ Keys:
 
 Examples: ``[[sim fault=429 retry_after=2]]``, ``[[sim tps=400 ttft=0]]``,
 ``[[sim fault=disconnect after=20]]``, header ``X-Simulator: fault=500; times=1``,
-``[[sim gate=send-1 after=5]]``, ``[[sim fault=401 echo_key=1]]``.
+``[[sim gate=send-1 after=5]]``, ``[[sim fault=401 echo_key=1]]``,
+``[[sim reply=echo fault=400]]``.
 """
 
 from __future__ import annotations
@@ -89,6 +98,7 @@ STREAM_FAULTS = ("disconnect", "stall", "malformed", "error")
 NUMBER_KEYS = {"tps", "ttft", "retry_after", "seconds", "wait"}
 INTEGER_KEYS = {"after", "times"}
 FLAG_KEYS = {"echo_key", "refuse"}
+REPLIES = ("echo",)
 FLAGS = {
     **dict.fromkeys(("1", "true", "yes", "on"), True),
     **dict.fromkeys(("0", "false", "no", "off"), False),
@@ -111,6 +121,7 @@ class Directive:
     wait: float = GATE_WAIT
     echo_key: bool = False
     refuse: bool = False
+    reply: str | None = None  # "echo": answer, reasoning and error text repeat the prompt
     canonical: str = ""  # the pairs in a stable order: part of the times=N counting key
 
     @property
@@ -170,10 +181,13 @@ def _convert(key: str, value: str) -> float | int | str | bool:
         return value.lower()
     if key == "gate":
         return _gate_name(value)
+    if key == "reply":
+        return _reply(value)
     if key in FLAG_KEYS:
         return _flag(key, value)
     if key not in NUMBER_KEYS | INTEGER_KEYS:
-        known = ", ".join(sorted(NUMBER_KEYS | INTEGER_KEYS | FLAG_KEYS | {"fault", "gate"}))
+        names = NUMBER_KEYS | INTEGER_KEYS | FLAG_KEYS | {"fault", "gate", "reply"}
+        known = ", ".join(sorted(names))
         raise SimulatorError(400, f"Simulator directive: unknown key {key!r} (known: {known}).")
     try:
         number = float(value) if key in NUMBER_KEYS else int(value)
@@ -190,6 +204,12 @@ def _gate_name(value: str) -> str:
     if not GATE_NAME.fullmatch(value):
         raise SimulatorError(400, f"Simulator directive: {value!r} is not a valid gate name.")
     return value
+
+
+def _reply(value: str) -> str:
+    if value.lower() not in REPLIES:
+        raise SimulatorError(400, f"Simulator directive: reply={value!r}; use reply=echo.")
+    return value.lower()
 
 
 def _flag(key: str, value: str) -> bool:

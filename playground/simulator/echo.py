@@ -35,7 +35,10 @@ def masked_forms(key: str) -> list[str]:
 
 
 def with_key(message: str, request: SimRequest) -> str:
-    """`message`, followed by the request's key whole and masked when echo_key=1 asked for it."""
+    """`message`, followed by the prompt when reply=echo asked for it, then by the request's key
+    whole and masked when echo_key=1 asked for it."""
+    if request.directive.reply == "echo":
+        message = f"{message} {request.prompt}"
     if not request.directive.echo_key:
         return message
     key = request.api_key

@@ -151,6 +151,8 @@ def code_block(*, language: str, words: list[str]) -> str:
 
 
 def answer_text(request: SimRequest) -> str:
+    if request.directive.reply == "echo":
+        return request.prompt
     rng = seeded_random(request, salt="answer")
     prompt = request.prompt
     words = keywords(prompt) or keywords(strip_directives(request.system))
@@ -220,6 +222,9 @@ def reasoning_text(request: SimRequest) -> str:
     """Reasoning about the prompt, growing with the effort ('' when thinking is off)."""
     if not request.thinking:
         return ""
+    if request.directive.reply == "echo":
+        limit = request.thinking_budget or request.max_answer_tokens
+        return _cut_tokens(request.prompt, limit=limit)
     rng = seeded_random(request, salt="reasoning")
     prompt, target = request.prompt, reasoning_target(request)
     words = keywords(prompt) or ["the question"]

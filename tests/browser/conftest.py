@@ -32,9 +32,9 @@ def browser():
         browser.close()
 
 
-def new_page(browser, live_app, *, width=1280, height=900):
+def new_page(browser, live_app, *, width=1280, height=900, **options):
     context = browser.new_context(
-        base_url=live_app.url, viewport={"width": width, "height": height}
+        base_url=live_app.url, viewport={"width": width, "height": height}, **options
     )
     page = context.new_page()
     page.console_errors = []

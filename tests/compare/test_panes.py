@@ -159,3 +159,13 @@ def test_the_word_diff_of_two_answers(client):
     html = client.get(f"/sessions/{session.id}/diff/", {"a": a.id, "b": b.id}).content.decode()
     assert "<del>twice</del><ins>once</ins>" in html
     assert client.get(f"/sessions/{session.id}/diff/").status_code == 400
+
+
+def test_a_reloaded_page_shows_the_round_summary_once_not_after_every_run(client):
+    session, _, _ = open_session(client)
+    post(client, session, "panes/add/")
+    round = Round.objects.create(session=session, prompt="tides")
+    for pane in panes(session):
+        add_run(pane, prompt="tides", round=round)
+    html = client.get(f"/sessions/{session.id}/").content.decode()
+    assert html.count('id="round-summary"') == 1
