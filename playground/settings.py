@@ -249,8 +249,17 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Request bodies: a form's fields (files aside) and the part of an upload kept in memory; larger
+# files stream to a temporary file. The first handler stops a file as it passes its cap (the
+# limits below); every body's declared and received length is capped before Django parses it
+# (playground/bodies.py).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_HANDLERS = [
+    "playground.uploads.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 LOGGING = {
     "version": 1,
@@ -299,12 +308,18 @@ PLAYGROUND_SOCKET_DB_THREADS = int(os.environ.get("PLAYGROUND_SOCKET_DB_THREADS"
 PLAYGROUND_SINGLE_WORKER = not os.environ.get("REDIS_URL")
 # Panes per session (compare mode).
 PLAYGROUND_MAX_PANES = int(os.environ.get("PLAYGROUND_MAX_PANES", 8))
-# Attachment limits in bytes, per kind.
+# Attachment limits in bytes, per kind (the catalog's input kinds carry no sizes).
 PLAYGROUND_MAX_ATTACHMENT_BYTES = {
-    "image": 10 * 1024 * 1024,
-    "video": 50 * 1024 * 1024,
-    "document": 20 * 1024 * 1024,
+    "image": int(os.environ.get("PLAYGROUND_MAX_IMAGE_BYTES", 10 * 1024 * 1024)),
+    "video": int(os.environ.get("PLAYGROUND_MAX_VIDEO_BYTES", 50 * 1024 * 1024)),
+    "document": int(os.environ.get("PLAYGROUND_MAX_DOCUMENT_BYTES", 20 * 1024 * 1024)),
 }
+# One send: how many attachments (each counted once, however often it is named) and their
+# total size. Every run of the send carries them upstream, base64-encoded.
+PLAYGROUND_MAX_ATTACHMENTS_PER_SEND = int(os.environ.get("PLAYGROUND_MAX_ATTACHMENTS_PER_SEND", 20))
+PLAYGROUND_MAX_SEND_ATTACHMENT_BYTES = int(
+    os.environ.get("PLAYGROUND_MAX_SEND_ATTACHMENT_BYTES", 64 * 1024 * 1024)
+)
 # Session imports (JSON exports): the largest file, and the most runs in one.
 PLAYGROUND_MAX_IMPORT_BYTES = int(os.environ.get("PLAYGROUND_MAX_IMPORT_BYTES", 20 * 1024 * 1024))
 PLAYGROUND_MAX_IMPORT_RUNS = int(os.environ.get("PLAYGROUND_MAX_IMPORT_RUNS", 10_000))

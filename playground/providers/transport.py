@@ -8,6 +8,7 @@ try (the client decides whether one is left).
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from contextlib import aclosing
 from dataclasses import dataclass, field
@@ -43,16 +44,33 @@ class BodyTooBig(Exception):
     pass
 
 
+def json_body(payload: dict) -> bytes:
+    """The request body as httpx's `json=` would encode it."""
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+
+
+@dataclass(frozen=True)
+class PreparedCall:
+    """A call and its encoded body: encoded once, sent by every attempt."""
+
+    call: HttpCall
+    body: bytes
+
+
 @dataclass
 class Attempt:
     client: httpx.AsyncClient
-    call: HttpCall
+    prepared: PreparedCall
     where: Where
     request: UpstreamRequest
     clock: Clock
     normaliser: Normaliser = field(init=False)
     # Set instead of yielding the Failure when the policy would retry it; the client decides.
     retry_candidate: RetryCandidate | None = field(init=False, default=None)
+
+    @property
+    def call(self) -> HttpCall:
+        return self.prepared.call
 
     def __post_init__(self) -> None:
         self.normaliser = new_normaliser(dialect=self.request.endpoint.dialect, where=self.where)
@@ -90,7 +108,7 @@ class Attempt:
                 self.call.method,
                 self.call.url,
                 headers=self.call.headers,
-                json=self.call.json,
+                content=self.prepared.body,
                 timeout=timeout,
             )
         except (httpx.InvalidURL, httpx.UnsupportedProtocol):

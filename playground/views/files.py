@@ -9,6 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from playground import services
 from playground.selectors import attachment_get_for
+from playground.uploads import upload_refusal
 
 from .access import found_or_404, viewer_key
 
@@ -16,6 +17,8 @@ from .access import found_or_404, viewer_key
 @require_POST
 def attachment_upload(request: HttpRequest) -> HttpResponse:
     upload = request.FILES.get("file")
+    if refused := upload_refusal(request):  # stopped while it streamed in: over its kind's cap
+        return HttpResponse(refused, status=413, content_type="text/plain; charset=utf-8")
     try:
         if upload is None:
             raise ValidationError("Choose a file to attach.")

@@ -1,0 +1,82 @@
+"""daphne's HTTP request with request bodies kept in bounds, before the app sees them.
+
+Twisted receives a whole body before daphne hands it on, and then, unless told otherwise, parses
+a multipart or URL-encoded body into `request.args` (which daphne never reads) with the e-mail
+parser, on the event loop: a 45 MiB upload held every stream and request up for 15 s there and
+took 600 MiB. Here that parse is off (Twisted's own `parsePOSTFormSubmission` switch), a body
+declared larger than its route's cap is answered 413 at once, without storing what follows,
+and daphne passes a body on in large blocks rather than 8 KiB ones.
+
+`install()` (called from asgi.py when daphne serves the app) makes daphne build its requests
+from this class; bodies.py applies the same caps to any other ASGI server.
+"""
+
+from __future__ import annotations
+
+from io import BytesIO
+from urllib.parse import unquote
+
+from daphne import http_protocol
+
+from playground.bodies import BLOCK
+from playground.uploads import KIND_HEADER, body_limit, route_cap
+
+# After a refusal, how long the rest of the body is read (and dropped) before the connection
+# closes: a client still sending would otherwise get a reset instead of the 413.
+LINGER_SECONDS = 5.0
+
+
+class BoundedWebRequest(http_protocol.WebRequest):
+    refused = False
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, parsePOSTFormSubmission=False, **kwargs)
+        if self.server.request_buffer_size < BLOCK:  # (a server setting daphne's CLI lacks)
+            self.server.request_buffer_size = BLOCK
+        self.received, self.limit = 0, None
+
+    def gotLength(self, length):
+        path = getattr(self.channel, "_path", b"").split(b"?", 1)[0]
+        kind = self.requestHeaders.getRawHeaders(KIND_HEADER.encode(), [b""])[0].decode("latin-1")
+        self.cap = route_cap(unquote(path.decode("latin-1")), kind=kind)
+        self.limit = body_limit(self.cap) if self.cap else None
+        if self.limit is not None and length is not None and length > self.limit:
+            self.content = BytesIO()  # stays empty: what follows is dropped
+            self.refuse(length)
+            return
+        super().gotLength(length)
+
+    def handleContentChunk(self, data):
+        if self.refused:
+            return
+        self.received += len(data)
+        if self.limit is not None and self.received > self.limit:
+            self.content.close()  # a body without (or with a false) Content-Length
+            self.content = BytesIO()
+            self.refuse(self.received)
+            return
+        super().handleContentChunk(data)
+
+    def requestReceived(self, command, path, version):
+        if self.refused:  # the whole body came: the 413 is out, nothing else to say
+            self.loseConnection()
+            return
+        super().requestReceived(command, path, version)
+
+    def refuse(self, size: int) -> None:
+        self.refused = True
+        self.requestHeaders.removeHeader(b"expect")  # no "100 Continue" after the answer
+        body = self.cap.refusal(size).encode()
+        head = (
+            b"HTTP/1.1 413 Content Too Large\r\n"
+            b"Content-Type: text/plain; charset=utf-8\r\n"
+            b"Content-Length: %d\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n"
+        )
+        self.channel.transport.write(head % len(body) + body)
+        from twisted.internet import reactor  # daphne's (asyncio) reactor, installed by now
+
+        reactor.callLater(LINGER_SECONDS, self.loseConnection)
+
+
+def install() -> None:
+    http_protocol.WebRequest = BoundedWebRequest
