@@ -62,6 +62,16 @@ class BoundedWebRequest(http_protocol.WebRequest):
             self.loseConnection()
             return
         super().requestReceived(command, path, version)
+        if self.application_queue is not None:  # daphne has queued the body for the app
+            body, self.content = self.content, BytesIO()
+            # Freeing a large temporary file's blocks takes milliseconds of disk work.
+            self.reactor().callInThread(body.close)
+
+    @staticmethod
+    def reactor():
+        from twisted.internet import reactor  # daphne's (asyncio) reactor, installed by now
+
+        return reactor
 
     def refuse(self, size: int) -> None:
         self.refused = True
@@ -73,9 +83,7 @@ class BoundedWebRequest(http_protocol.WebRequest):
             b"Content-Length: %d\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n"
         )
         self.channel.transport.write(head % len(body) + body)
-        from twisted.internet import reactor  # daphne's (asyncio) reactor, installed by now
-
-        reactor.callLater(LINGER_SECONDS, self.loseConnection)
+        self.reactor().callLater(LINGER_SECONDS, self.loseConnection)
 
 
 def install() -> None:

@@ -25,12 +25,13 @@ from contextlib import aclosing
 import httpx
 
 from playground.providers import failures
+from playground.providers.body import encoded_call
 from playground.providers.clock import Clock
 from playground.providers.dialects import build_call
 from playground.providers.failures import Where
 from playground.providers.retry import RetryCandidate, delay_before_retry
 from playground.providers.scrub import scrubbed
-from playground.providers.transport import Attempt, PreparedCall, json_body
+from playground.providers.transport import Attempt, PreparedCall
 from playground.providers.types import Event, Failure, Limits, Retrying, UpstreamRequest
 
 Sleep = Callable[[float], Awaitable[object]]
@@ -62,16 +63,16 @@ async def stream_events(
 
 
 async def prepared_call(request: UpstreamRequest) -> PreparedCall:
-    """The call with its JSON body encoded once for all attempts. With attachments, on a worker
-    thread: base64 and JSON of megabytes would hold up every other stream on the event loop."""
+    """The call with its body encoded once for all attempts. With attachments, on a worker
+    thread, in pieces short enough to let the event loop run in between (body.py)."""
     if any(turn.attachments for turn in request.turns):
         return await asyncio.to_thread(_prepare, request)
     return _prepare(request)
 
 
 def _prepare(request: UpstreamRequest) -> PreparedCall:
-    call = build_call(request)
-    return PreparedCall(call=call, body=json_body(call.json))
+    call, body = encoded_call(request, build_call)
+    return PreparedCall(call=call, body=body)
 
 
 async def _attempts(

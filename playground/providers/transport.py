@@ -8,7 +8,6 @@ try (the client decides whether one is left).
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import AsyncIterator
 from contextlib import aclosing
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from playground.providers import errors, failures
+from playground.providers.body import EncodedBody
 from playground.providers.clock import Clock, Expired
 from playground.providers.connect import before_response, reason_of
 from playground.providers.dialects import events_from_body, new_normaliser
@@ -44,17 +44,12 @@ class BodyTooBig(Exception):
     pass
 
 
-def json_body(payload: dict) -> bytes:
-    """The request body as httpx's `json=` would encode it."""
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
-
-
 @dataclass(frozen=True)
 class PreparedCall:
     """A call and its encoded body: encoded once, sent by every attempt."""
 
     call: HttpCall
-    body: bytes
+    body: EncodedBody
 
 
 @dataclass
@@ -107,8 +102,8 @@ class Attempt:
             http_request = self.client.build_request(
                 self.call.method,
                 self.call.url,
-                headers=self.call.headers,
-                content=self.prepared.body,
+                headers={**self.call.headers, "Content-Length": str(self.prepared.body.length)},
+                content=self.prepared.body.stream(),
                 timeout=timeout,
             )
         except (httpx.InvalidURL, httpx.UnsupportedProtocol):
