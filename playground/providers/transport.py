@@ -46,7 +46,8 @@ class BodyTooBig(Exception):
 
 @dataclass(frozen=True)
 class PreparedCall:
-    """A call and its encoded body: encoded once, sent by every attempt."""
+    """A call and its encoded body: encoded once, sent by every attempt. The body is what is
+    sent; `call.json` may hold the stand-ins of its files (body.py)."""
 
     call: HttpCall
     body: EncodedBody
@@ -215,7 +216,7 @@ class Attempt:
             status=status,
             error=errors.from_body(body),
             retry_after=hint,
-            sent_bytes=len(response.request.content),
+            sent_bytes=self.prepared.body.length,
         )
         if failure.kind != "quota" and should_retry_status(status, response.headers):
             return RetryCandidate(failure, reason=f"HTTP {status}", server_hint=hint)
