@@ -68,7 +68,8 @@ class CountedReceive:
 
 class BoundedASGIHandler(ASGIHandler):
     async def handle(self, scope, receive, send):
-        cap = route_cap(scope["path"], kind=header(scope, KIND_HEADER))
+        path, root = scope["path"], scope.get("root_path", "")
+        cap = route_cap(path.removeprefix(root) if root else path, kind=header(scope, KIND_HEADER))
         declared = declared_length(scope)
         if cap and declared is not None and declared > body_limit(cap):
             await refuse(send, cap.refusal(declared))

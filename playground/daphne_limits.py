@@ -14,12 +14,12 @@ from this class; bodies.py applies the same caps to any other ASGI server.
 from __future__ import annotations
 
 from io import BytesIO
-from urllib.parse import unquote
+from urllib.parse import unquote, urlsplit
 
 from daphne import http_protocol
 
 from playground.bodies import BLOCK
-from playground.uploads import KIND_HEADER, body_limit, route_cap
+from playground.uploads import KIND_HEADER, Cap, body_limit, route_cap
 
 # After a refusal, how long the rest of the body is read (and dropped) before the connection
 # closes: a client still sending would otherwise get a reset instead of the 413.
@@ -36,15 +36,22 @@ class BoundedWebRequest(http_protocol.WebRequest):
         self.received, self.limit = 0, None
 
     def gotLength(self, length):
-        path = getattr(self.channel, "_path", b"").split(b"?", 1)[0]
-        kind = self.requestHeaders.getRawHeaders(KIND_HEADER.encode(), [b""])[0].decode("latin-1")
-        self.cap = route_cap(unquote(path.decode("latin-1")), kind=kind)
+        self.cap = self.route_cap() if length != 0 else None
         self.limit = body_limit(self.cap) if self.cap else None
         if self.limit is not None and length is not None and length > self.limit:
             self.content = BytesIO()  # stays empty: what follows is dropped
             self.refuse(length)
             return
         super().gotLength(length)
+
+    def route_cap(self) -> Cap | None:
+        """The cap of the route posted to; None if it cannot be told here (bodies.py caps it)."""
+        target = getattr(self.channel, "_path", b"")  # the request line's target (Twisted's)
+        if not target:
+            return None
+        path = unquote(urlsplit(target.decode("latin-1")).path)
+        kind = self.requestHeaders.getRawHeaders(KIND_HEADER.encode(), [b""])[0].decode("latin-1")
+        return route_cap(path.removeprefix(self.server.root_path or ""), kind=kind)
 
     def handleContentChunk(self, data):
         if self.refused:
