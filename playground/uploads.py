@@ -42,10 +42,12 @@ class Cap:
     what: str  # "videos", "imports", "request bodies"…
     setting: str
 
-    def refusal(self, size: int, *, name: str = "") -> str:
+    def refusal(self, size: int | None, *, name: str = "") -> str:
+        """`size` None: stopped as it passed the cap, its whole size unknown."""
         subject = name or "This upload"
+        size_text = megabytes(size) if size is not None else f"over {megabytes(self.limit)}"
         return (
-            f"{subject} is {megabytes(size)}; {self.what} can be at most "
+            f"{subject} is {size_text}; {self.what} can be at most "
             f"{megabytes(self.limit)} ({self.setting})."
         )
 
@@ -104,14 +106,14 @@ class CappedUploadHandler(FileUploadHandler):
     def receive_data_chunk(self, raw_data, start):
         self.received += len(raw_data)
         if self.received > self.cap.limit:
-            self._refuse(self.received)
+            self._refuse(None)
         return raw_data
 
     def file_complete(self, file_size):
         return None
 
-    def _refuse(self, size: int):
-        self.request.upload_refused = self.cap.refusal(max(size, 0), name=self.file_name)
+    def _refuse(self, size: int | None):
+        self.request.upload_refused = self.cap.refusal(size, name=self.file_name)
         raise StopUpload(connection_reset=True)
 
 
