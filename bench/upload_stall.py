@@ -5,14 +5,20 @@ running through the page's websocket and two probes polling the app, and meanwhi
 
   upload-45   a 45 MiB video uploaded to /attachments/ (accepted: it is under the video limit)
   upload-60   a 60 MiB video (over every limit: must be refused at once, naming the limit)
+  refuse-60   the same size declared by a client that waits for an answer after the head
   send-300x   a 1 MiB image uploaded, then one websocket send naming it 300 times
 
 For each phase it prints how long the action took and its answer, the probes' worst latency
 (`asgi` = a request that never leaves the event loop, `view` = a Django view), the longest gap
 between the stream's frames (frames come every ~80 ms), the app's peak RSS growth, and the bytes
-the simulator read (what went upstream). Everything it started is stopped on exit.
+the simulator read (what went upstream), and the longest lag of the server's own event loop
+(streamlib/loopwatch.py, the one figure that does not depend on the machine's other load).
+Everything it started is stopped on exit.
 
-    .venv/bin/python bench/upload_stall.py [--repeat 1]
+    .venv/bin/python bench/upload_stall.py [--repeat 1] [--json]
+
+BENCH_ROOT=/path/to/other/checkout measures that checkout's app instead (its tests/live.py and
+bench/streamlib are used): how the before/after figures in bench/README.md were taken.
 """
 
 from __future__ import annotations
@@ -21,7 +27,9 @@ import argparse
 import json
 import os
 import re
+import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -31,15 +39,41 @@ from pathlib import Path
 import httpx
 from websockets.sync.client import connect
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, os.environ.get("BENCH_ROOT") or str(Path(__file__).resolve().parents[1]))
 from bench.streamlib.procs import rss_bytes  # noqa: E402
 from bench.streamlib.servers import Simulator  # noqa: E402
 from tests.deploy.page import composer_message, socket_path  # noqa: E402
-from tests.live import LiveApp  # noqa: E402
+from tests.live import ROOT as LIVE_ROOT  # noqa: E402
+from tests.live import LiveApp, wait_for  # noqa: E402
 
 MIB = 1024 * 1024
 ATTACHMENT_ID = re.compile(r'name="attachment" value="([0-9a-f-]{36})"')
 STREAM_PROMPT = "Explain the tides, the moon and the oceans in detail [[sim tps=40 ttft=0]]"
+
+
+LOOPWATCH = Path(__file__).resolve().parent / "streamlib" / "loopwatch.py"
+
+
+class WatchedApp(LiveApp):
+    """LiveApp's daphne, started through loopwatch.py: the server notes its own loop's lags."""
+
+    def start(self) -> WatchedApp:
+        self.lags = self.log.with_name("loop-lags.txt")
+        migrate = [sys.executable, "manage.py", "migrate", "-v0"]
+        subprocess.run(migrate, cwd=LIVE_ROOT, env=self.env, check=True, timeout=120)  # noqa: S603
+        command = [sys.executable, str(LOOPWATCH), str(self.lags), "-b", "127.0.0.1"]
+        command += ["-p", str(self.port), "playground.asgi:application"]
+        with self.log.open("w") as out:
+            self.process = subprocess.Popen(  # noqa: S603 (our own daphne)
+                command, cwd=LIVE_ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT
+            )
+        wait_for(self.url + "/simulator/v1/models", process=self.process)
+        return self
+
+    def lags_between(self, start: float, end: float) -> list[tuple[float, str]]:
+        lines = self.lags.read_text().splitlines() if self.lags.exists() else []
+        found = [line.split(" ", 2) + [""] for line in lines]
+        return [(float(ms), where) for at, ms, where, *_ in found if start <= float(at) <= end]
 
 
 class Probe(threading.Thread):
@@ -135,6 +169,41 @@ def upload_action(browser: Browser, size: int, label: str):
     return action
 
 
+def refusal_action(app: LiveApp, browser: Browser, size: int):
+    """The head of an upload of `size` bytes, then the body; when does an answer come?"""
+
+    def action() -> str:
+        head = (
+            f"POST /attachments/ HTTP/1.1\r\nHost: 127.0.0.1:{app.port}\r\n"
+            f"Content-Type: multipart/form-data; boundary=b\r\nContent-Length: {size}\r\n"
+            f"Cookie: sessionid={browser.cookie}; csrftoken={browser.csrf}\r\n"
+            f"X-CSRFToken: {browser.csrf}\r\n\r\n"
+        )
+        with socket.create_connection(("127.0.0.1", app.port), timeout=120) as sock:
+            started = time.perf_counter()
+            sock.sendall(head.encode())
+            sock.settimeout(1.0)
+            try:
+                answer = sock.recv(4096)
+                return f"answered {_ms(started)} after the head, no body sent: {_first(answer)}"
+            except TimeoutError:
+                pass
+            sock.settimeout(120)
+            sock.sendall(b"x" * size)
+            answer = sock.recv(4096)
+            return f"no answer to the head; answered {_ms(started)} after: {_first(answer)}"
+
+    return action
+
+
+def _ms(started: float) -> str:
+    return f"{1000 * (time.perf_counter() - started):.0f} ms"
+
+
+def _first(answer: bytes) -> str:
+    return answer.split(b"\r\n", 1)[0].decode("latin-1")
+
+
 def send_repeated_action(app: LiveApp, browser: Browser, times: int):
     image = browser.upload(name="photo.png", mime="image/png", data=os.urandom(MIB))
     attachment_id = ATTACHMENT_ID.search(image.text).group(1)
@@ -166,7 +235,7 @@ def _status(frame: str) -> str:
     return found.group(1) if found else "?"
 
 
-def phase(name: str, app: LiveApp, sim: Simulator, action) -> dict:
+def phase(name: str, app: WatchedApp, sim: Simulator, action) -> dict:
     browser = Browser(app)  # the stream runs in a tab of its own
     probes = [Probe(app.url + "/simulator/v1/models"), Probe(app.url + "/robots.txt")]
     frames = FrameWatch(app, browser.cookie, browser.page)
@@ -175,10 +244,12 @@ def phase(name: str, app: LiveApp, sim: Simulator, action) -> dict:
     for watcher in (*probes, frames, rss):
         watcher.start()
     time.sleep(1.5)
-    started = time.perf_counter()
+    started, wall_start = time.perf_counter(), time.time()
     outcome = action() if action else "(nothing: baseline)"
     took = time.perf_counter() - started
     time.sleep(1.5)
+    lags = app.lags_between(wall_start - 1.0, time.time())
+    busy = [(ms, at) for ms, at in lags if not at.startswith("select@")]
     for watcher in (*probes, frames, rss):
         watcher.stopping.set()
     for watcher in (*probes, frames, rss):
@@ -187,6 +258,14 @@ def phase(name: str, app: LiveApp, sim: Simulator, action) -> dict:
         "phase": name,
         "took_s": took,
         "outcome": outcome,
+        "loop_lag_max_ms": max((ms for ms, _ in lags), default=0.0),
+        "loop_lags_over_2ms": len(lags),
+        # Late while waiting in select(): the process was not given a CPU (the machine's other
+        # load); late anywhere else: the loop was busy running something.
+        "loop_busy_max_ms": max((ms for ms, at in busy), default=0.0),
+        "loop_busy_worst_at": max(busy, default=(0, ""))[1],
+        "asgi_p99_ms": 1000 * p99(probes[0].samples),
+        "view_p99_ms": 1000 * p99(probes[1].samples),
         "asgi_max_ms": 1000 * max(probes[0].samples),
         "asgi_p50_ms": 1000 * statistics.median(probes[0].samples),
         "view_max_ms": 1000 * max(probes[1].samples),
@@ -198,28 +277,40 @@ def phase(name: str, app: LiveApp, sim: Simulator, action) -> dict:
     }
 
 
+def p99(samples: list[float]) -> float:
+    return (
+        statistics.quantiles(samples, n=100, method="inclusive")[98]
+        if len(samples) > 1
+        else max(samples)
+    )
+
+
 def report(rows: list[dict]) -> None:
     head = (
-        f"{'phase':<10} {'took':>7} {'asgi p50/max ms':>16} {'view p50/max ms':>16} "
+        f"{'phase':<11} {'took':>7} {'loop lag max/busy ms (n>2)':>27} "
+        f"{'asgi p50/p99/max ms':>22} {'view p50/p99/max ms':>22} "
         f"{'frame gap p50/max ms':>21} {'RSS +MiB':>9} {'upstream MiB':>13}"
     )
     print(head)
     for r in rows:
         print(
-            f"{r['phase']:<10} {r['took_s']:>6.2f}s "
-            f"{r['asgi_p50_ms']:>7.1f}/{r['asgi_max_ms']:<8.1f} "
-            f"{r['view_p50_ms']:>7.1f}/{r['view_max_ms']:<8.1f} "
+            f"{r['phase']:<11} {r['took_s']:>6.2f}s "
+            f"{r['loop_lag_max_ms']:>9.1f}/{r['loop_busy_max_ms']:>8.1f} ({r['loop_lags_over_2ms']:>4}) "
+            f"{r['asgi_p50_ms']:>6.1f}/{r['asgi_p99_ms']:>6.1f}/{r['asgi_max_ms']:<8.1f} "
+            f"{r['view_p50_ms']:>6.1f}/{r['view_p99_ms']:>6.1f}/{r['view_max_ms']:<8.1f} "
             f"{r['frame_gap_p50_ms']:>10.1f}/{r['frame_gap_max_ms']:<10.1f} "
             f"{r['rss_growth_mib']:>9.1f} {r['upstream_mib']:>13.1f}"
         )
     for r in rows:
         print(f"  {r['phase']}: {r['outcome']}")
+        if r["loop_busy_worst_at"]:
+            print(f"    longest busy lag at: {r['loop_busy_worst_at'][:160]}")
 
 
 def run(repeat: int) -> list[dict]:
     with tempfile.TemporaryDirectory() as tmp:
         sim = Simulator(rate=40, ttft=0.0, log=Path(tmp) / "simulator.log").start()
-        app = LiveApp(Path(tmp))
+        app = WatchedApp(Path(tmp))
         app.env["PLAYGROUND_SIMULATOR_URL"] = sim.base_url
         try:
             app.start()
@@ -229,6 +320,7 @@ def run(repeat: int) -> list[dict]:
                     "idle": None,
                     "upload-45": upload_action(Browser(app), 45 * MIB, "v45"),
                     "upload-60": upload_action(Browser(app), 60 * MIB, "v60"),
+                    "refuse-60": refusal_action(app, Browser(app), 60 * MIB),
                     "send-300x": send_repeated_action(app, Browser(app), 300),
                 }
                 rows += [phase(name, app, sim, action) for name, action in actions.items()]
