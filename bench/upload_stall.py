@@ -295,7 +295,8 @@ def report(rows: list[dict]) -> None:
     for r in rows:
         print(
             f"{r['phase']:<11} {r['took_s']:>6.2f}s "
-            f"{r['loop_lag_max_ms']:>9.1f}/{r['loop_busy_max_ms']:>8.1f} ({r['loop_lags_over_2ms']:>4}) "
+            f"{r['loop_lag_max_ms']:>9.1f}/{r['loop_busy_max_ms']:>8.1f} "
+            f"({r['loop_lags_over_2ms']:>4}) "
             f"{r['asgi_p50_ms']:>6.1f}/{r['asgi_p99_ms']:>6.1f}/{r['asgi_max_ms']:<8.1f} "
             f"{r['view_p50_ms']:>6.1f}/{r['view_p99_ms']:>6.1f}/{r['view_max_ms']:<8.1f} "
             f"{r['frame_gap_p50_ms']:>10.1f}/{r['frame_gap_max_ms']:<10.1f} "
