@@ -68,11 +68,21 @@ class BoundedWebRequest(http_protocol.WebRequest):
         if self.refused:  # the whole body came: the 413 is out, nothing else to say
             self.loseConnection()
             return
+        if self.content.tell() <= BLOCK:
+            super().requestReceived(command, path, version)
+            return
+        # daphne reads the body into the app's queue in one go, on the loop: read it into
+        # blocks on a thread first, so that daphne only hands those on.
+        from twisted.internet.threads import deferToThread
+
+        blocks = deferToThread(Blocks.of, self.content)
+        blocks.addCallback(self._with_blocks, command, path, version)
+
+    def _with_blocks(self, blocks: Blocks, command, path, version):
+        if self._disconnected:  # the client left meanwhile
+            return
+        self.content = blocks
         super().requestReceived(command, path, version)
-        if self.application_queue is not None:  # daphne has queued the body for the app
-            body, self.content = self.content, BytesIO()
-            # Freeing a large temporary file's blocks takes milliseconds of disk work.
-            self.reactor().callInThread(body.close)
 
     @staticmethod
     def reactor():
@@ -91,6 +101,35 @@ class BoundedWebRequest(http_protocol.WebRequest):
         )
         self.channel.transport.write(head % len(body) + body)
         self.reactor().callLater(LINGER_SECONDS, self.loseConnection)
+
+
+class Blocks:
+    """A body read into BLOCK-sized pieces, read back as they are (what daphne asks for)."""
+
+    def __init__(self, pieces: list[bytes], size: int):
+        self.pieces, self.size, self.closed = pieces, size, False
+
+    @classmethod
+    def of(cls, body) -> Blocks:
+        size, _ = body.tell(), body.seek(0)
+        pieces = list(iter(lambda: body.read(BLOCK), b""))
+        body.close()  # freeing a large temporary file's blocks is disk work too
+        return cls(pieces, size)
+
+    def read(self, size: int = -1) -> bytes:
+        if size < 0 or len(self.pieces) > 1 and len(self.pieces[0]) != size:
+            whole, self.pieces = b"".join(self.pieces), []
+            return whole
+        return self.pieces.pop(0) if self.pieces else b""
+
+    def tell(self) -> int:
+        return self.size
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return 0  # (Twisted rewinds before daphne reads; the pieces are already in order)
+
+    def close(self) -> None:
+        self.pieces, self.closed = [], True
 
 
 def install() -> None:
