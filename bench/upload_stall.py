@@ -249,7 +249,7 @@ def phase(name: str, app: WatchedApp, sim: Simulator, action) -> dict:
     took = time.perf_counter() - started
     time.sleep(1.5)
     lags = app.lags_between(wall_start - 1.0, time.time())
-    busy = [(ms, at) for ms, at in lags if not at.startswith("select@")]
+    busy = [(ms, at) for ms, at in lags if at and not at.startswith("select@")]
     for watcher in (*probes, frames, rss):
         watcher.stopping.set()
     for watcher in (*probes, frames, rss):
@@ -260,8 +260,9 @@ def phase(name: str, app: WatchedApp, sim: Simulator, action) -> dict:
         "outcome": outcome,
         "loop_lag_max_ms": max((ms for ms, _ in lags), default=0.0),
         "loop_lags_over_2ms": len(lags),
-        # Late while waiting in select(): the process was not given a CPU (the machine's other
-        # load); late anywhere else: the loop was busy running something.
+        # Late while waiting in select(), or so starved that even the watching thread did not
+        # run: the process was not given a CPU (the machine's other load). Late anywhere else:
+        # the loop was busy running something.
         "loop_busy_max_ms": max((ms for ms, at in busy), default=0.0),
         "loop_busy_worst_at": max(busy, default=(0, ""))[1],
         "asgi_p99_ms": 1000 * p99(probes[0].samples),
