@@ -73,6 +73,8 @@ def route_cap(path: str, *, kind: str | None = None) -> Cap | None:
         return kind_cap(kind or "")
     if name == "session_import":
         return Cap(settings.PLAYGROUND_MAX_IMPORT_BYTES, "imports", "PLAYGROUND_MAX_IMPORT_BYTES")
+    if settings.DATA_UPLOAD_MAX_MEMORY_SIZE is None:  # Django's own switch for "no limit"
+        return None
     return Cap(settings.DATA_UPLOAD_MAX_MEMORY_SIZE, "requests", "DATA_UPLOAD_MAX_MEMORY_SIZE")
 
 
