@@ -4,6 +4,7 @@ Starts the app (tests/live.py, one daphne) pointed at a standalone simulator, ke
 running through the page's websocket and two probes polling the app, and meanwhile:
 
   upload-45   a 45 MiB video uploaded to /attachments/ (accepted: it is under the video limit)
+  preview-45  that video served back (what the page's preview of it loads)
   upload-60   a 60 MiB video (over every limit: must be refused at once, naming the limit)
   refuse-60   the same size declared by a client that waits for an answer after the head
   send-300x   a 1 MiB image uploaded, then one websocket send naming it 300 times
@@ -169,6 +170,18 @@ def upload_action(browser: Browser, size: int, label: str):
     return action
 
 
+def preview_action(browser: Browser, size: int):
+    """The page's preview of a video just attached: its bytes served back."""
+    answer = browser.upload(name="preview.mp4", mime="video/mp4", data=os.urandom(size))
+    url = f"/attachments/{ATTACHMENT_ID.search(answer.text).group(1)}/"
+
+    def action() -> str:
+        served = browser.client.get(url)
+        return f"HTTP {served.status_code}, {len(served.content) / MIB:.0f} MiB"
+
+    return action
+
+
 def refusal_action(app: LiveApp, browser: Browser, size: int):
     """The head of an upload of `size` bytes, then the body; when does an answer come?"""
 
@@ -321,6 +334,7 @@ def run(repeat: int) -> list[dict]:
                 actions = {
                     "idle": None,
                     "upload-45": upload_action(Browser(app), 45 * MIB, "v45"),
+                    "preview-45": preview_action(Browser(app), 45 * MIB),
                     "upload-60": upload_action(Browser(app), 60 * MIB, "v60"),
                     "refuse-60": refusal_action(app, Browser(app), 60 * MIB),
                     "send-300x": send_repeated_action(app, Browser(app), 300),
