@@ -6,10 +6,15 @@ import gc
 import os
 import sys
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "playground.settings")
-django_http = get_asgi_application()
+django.setup(set_prefix=False)
+
+from playground.bodies import BoundedASGIHandler  # noqa: E402
+
+# Django's ASGI handler, with each request body held to its route's cap before it is read.
+django_http = BoundedASGIHandler()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
@@ -45,7 +50,16 @@ def _drain_on_shutdown() -> None:
     reactor.addSystemEventTrigger("before", "shutdown", drain)
 
 
+def _bound_daphne_bodies() -> None:
+    """Under daphne, bodies are capped (and not parsed by Twisted) before they reach the app."""
+    if "daphne.http_protocol" in sys.modules:
+        from playground.daphne_limits import install
+
+        install()
+
+
 _drain_on_shutdown()
+_bound_daphne_bodies()
 
 # Everything loaded so far lives as long as the process: move it out of the collector's way, so
 # garbage collections during a run stay short (they showed up as milliseconds of added TTFT).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import string
 from dataclasses import dataclass, field
 
@@ -157,6 +158,7 @@ def page_context(*, access: SessionAccess) -> dict:
         "panes": views,
         "picker": model_picker(owner_key=access.session.owner_key),
         "accept": _accept_all(views),
+        "attachment_limits": json.dumps(settings.PLAYGROUND_MAX_ATTACHMENT_BYTES),
         "presets": list(PRESETS.items()),
         "blind": access.session.blind,
         "max_panes": settings.PLAYGROUND_MAX_PANES,

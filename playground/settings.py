@@ -251,8 +251,17 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Request bodies: a form's fields (files aside) and the part of an upload kept in memory; larger
+# files stream to a temporary file. The first handler stops a file as it passes its cap (the
+# limits below); every body's declared and received length is capped before Django parses it
+# (playground/bodies.py).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_HANDLERS = [
+    "playground.uploads.CappedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # Every handler masks keys (playground.redaction.RedactSecrets), and Django's own loggers use
 # these handlers instead of its defaults (which would write unmasked). PLAYGROUND_LOG_FILE adds
@@ -329,12 +338,18 @@ PLAYGROUND_SENDS_PER_MINUTE = int(os.environ.get("PLAYGROUND_SENDS_PER_MINUTE", 
 # A run no socket (owner's tab or share viewer, on any worker) has watched for this long is
 # stopped, so an abandoned tab does not bill forever. Sockets note it on their session.
 PLAYGROUND_UNWATCHED_STOP_SECONDS = env_float("PLAYGROUND_UNWATCHED_STOP_SECONDS", 600)
-# Attachment limits in bytes, per kind.
+# Attachment limits in bytes, per kind (the catalog's input kinds carry no sizes).
 PLAYGROUND_MAX_ATTACHMENT_BYTES = {
-    "image": 10 * 1024 * 1024,
-    "video": 50 * 1024 * 1024,
-    "document": 20 * 1024 * 1024,
+    "image": int(os.environ.get("PLAYGROUND_MAX_IMAGE_BYTES", 10 * 1024 * 1024)),
+    "video": int(os.environ.get("PLAYGROUND_MAX_VIDEO_BYTES", 50 * 1024 * 1024)),
+    "document": int(os.environ.get("PLAYGROUND_MAX_DOCUMENT_BYTES", 20 * 1024 * 1024)),
 }
+# One send: how many attachments (each counted once, however often it is named) and their
+# total size. Every run of the send carries them upstream, base64-encoded.
+PLAYGROUND_MAX_ATTACHMENTS_PER_SEND = int(os.environ.get("PLAYGROUND_MAX_ATTACHMENTS_PER_SEND", 20))
+PLAYGROUND_MAX_SEND_ATTACHMENT_BYTES = int(
+    os.environ.get("PLAYGROUND_MAX_SEND_ATTACHMENT_BYTES", 64 * 1024 * 1024)
+)
 # Session imports (JSON exports): the largest file, and the most runs in one.
 PLAYGROUND_MAX_IMPORT_BYTES = int(os.environ.get("PLAYGROUND_MAX_IMPORT_BYTES", 20 * 1024 * 1024))
 PLAYGROUND_MAX_IMPORT_RUNS = int(os.environ.get("PLAYGROUND_MAX_IMPORT_RUNS", 10_000))

@@ -25,13 +25,14 @@ from contextlib import aclosing
 import httpx
 
 from playground.providers import failures
+from playground.providers.body import encoded_call
 from playground.providers.clock import Clock
 from playground.providers.dialects import build_call
 from playground.providers.failures import Where
 from playground.providers.redact import Redactor, redact_failure, secrets_of
 from playground.providers.retry import RetryCandidate, delay_before_retry
-from playground.providers.transport import Attempt
-from playground.providers.types import Event, Failure, HttpCall, Limits, Retrying, UpstreamRequest
+from playground.providers.transport import Attempt, PreparedCall
+from playground.providers.types import Event, Failure, Limits, Retrying, UpstreamRequest
 
 Sleep = Callable[[float], Awaitable[object]]
 
@@ -49,7 +50,7 @@ async def stream_events(
     with a Retrying event before each wait; `sleep` is injectable so tests need not wait.
     """
     try:
-        call = build_call(request)
+        call = await prepared_call(request)
     except ValueError as exc:  # input this dialect cannot carry, e.g. video on Messages
         yield failures.unsupported_input(str(exc))
         return
@@ -61,16 +62,29 @@ async def stream_events(
             yield redact_failure(event, redact) if isinstance(event, Failure) else event
 
 
+async def prepared_call(request: UpstreamRequest) -> PreparedCall:
+    """The call with its body encoded once for all attempts. With attachments, on a worker
+    thread, in pieces short enough to let the event loop run in between (body.py)."""
+    if any(turn.attachments for turn in request.turns):
+        return await asyncio.to_thread(_prepare, request)
+    return _prepare(request)
+
+
+def _prepare(request: UpstreamRequest) -> PreparedCall:
+    call, body = encoded_call(request, build_call)
+    return PreparedCall(call=call, body=body)
+
+
 async def _attempts(
     client: httpx.AsyncClient,
     request: UpstreamRequest,
-    call: HttpCall,
+    call: PreparedCall,
     limits: Limits,
     sleep: Sleep,
 ) -> AsyncIterator[Event]:
     clock, where = Clock.start(limits), Where.of(request)
     for retry_number in itertools.count():
-        attempt = Attempt(client=client, call=call, where=where, request=request, clock=clock)
+        attempt = Attempt(client=client, prepared=call, where=where, request=request, clock=clock)
         async with aclosing(attempt.events()) as events:
             async for event in events:
                 yield event

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from playground.providers import errors, failures
+from playground.providers.body import EncodedBody
 from playground.providers.clock import Clock, Expired
 from playground.providers.connect import before_response, reason_of
 from playground.providers.dialects import events_from_body, new_normaliser
@@ -43,16 +44,29 @@ class BodyTooBig(Exception):
     pass
 
 
+@dataclass(frozen=True)
+class PreparedCall:
+    """A call and its encoded body: encoded once, sent by every attempt. The body is what is
+    sent; `call.json` may hold the stand-ins of its files (body.py)."""
+
+    call: HttpCall
+    body: EncodedBody
+
+
 @dataclass
 class Attempt:
     client: httpx.AsyncClient
-    call: HttpCall
+    prepared: PreparedCall
     where: Where
     request: UpstreamRequest
     clock: Clock
     normaliser: Normaliser = field(init=False)
     # Set instead of yielding the Failure when the policy would retry it; the client decides.
     retry_candidate: RetryCandidate | None = field(init=False, default=None)
+
+    @property
+    def call(self) -> HttpCall:
+        return self.prepared.call
 
     def __post_init__(self) -> None:
         self.normaliser = new_normaliser(dialect=self.request.endpoint.dialect, where=self.where)
@@ -89,8 +103,8 @@ class Attempt:
             http_request = self.client.build_request(
                 self.call.method,
                 self.call.url,
-                headers=self.call.headers,
-                json=self.call.json,
+                headers={**self.call.headers, "Content-Length": str(self.prepared.body.length)},
+                content=self.prepared.body.stream(),
                 timeout=timeout,
             )
         except (httpx.InvalidURL, httpx.UnsupportedProtocol):
@@ -202,7 +216,7 @@ class Attempt:
             status=status,
             error=errors.from_body(body),
             retry_after=hint,
-            sent_bytes=len(response.request.content),
+            sent_bytes=self.prepared.body.length,
         )
         if failure.kind != "quota" and should_retry_status(status, response.headers):
             return RetryCandidate(failure, reason=f"HTTP {status}", server_hint=hint)

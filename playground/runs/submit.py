@@ -13,7 +13,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 
 from playground import limits, services
-from playground.access import SessionAccess
+from playground.access import SessionAccess, as_uuid
 from playground.accounts.admission import models_refused, run_admit
 from playground.accounts.budgets import BudgetExceeded
 from playground.accounts.keys import KeyUnavailable
@@ -32,6 +32,7 @@ from playground.selectors import (
     run_thread,
     runs_of_session,
 )
+from playground.uploads import send_attachment_problems
 
 from .history import thread_for_request
 from .upstream import upstream_request_for
@@ -75,7 +76,9 @@ def runs_submit(
     if throttled := limits.send_throttle(owner_key=_owner(access)):
         return Rejected(tuple(throttled))
     try:
-        ids = as_list(data.get("attachment"))
+        ids = list(dict.fromkeys(as_uuid(i) for i in as_list(data.get("attachment"))))
+        if too_many := send_attachment_problems(ids=ids):  # before loading any of them
+            return Rejected(tuple(too_many))
         files = attachments_get_for(viewer_key=access.viewer_key, ids=ids)
         edit_of = run_get(access=access, run_id=data["edit_of"]) if data.get("edit_of") else None
     except ObjectDoesNotExist:
@@ -91,6 +94,7 @@ def runs_submit(
         errors.append(_settings_message(invalid))
     repeat = composer.cleaned_data.get("repeat") or 1 if composer.is_valid() else 1
     errors += _busy(access=access, panes=panes) or _full(len(panes) * repeat, room)
+    errors += send_attachment_problems(ids=ids, files=files)
     if not invalid:
         errors += [m for form in forms for m in attachment_problems(form.settings(), files)]
         errors += models_refused(settings=[f.settings() for f in forms], owner_key=_owner(access))

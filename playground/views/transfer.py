@@ -13,6 +13,7 @@ from playground.exports.importer import Refused, refuse_size, session_import
 from playground.exports.markdown import session_markdown
 from playground.exports.session_json import export_text, session_export
 from playground.models import PlaygroundSession
+from playground.uploads import upload_refusal
 
 from .access import editable_access, session_access, viewer_key
 from .pages import sessions_page
@@ -59,7 +60,8 @@ def session_import_file(request: HttpRequest) -> HttpResponse:
     upload = request.FILES.get("file")
     try:
         if upload is None:
-            raise Refused(["Choose a JSON file exported from Seed Playground."])
+            refused = upload_refusal(request)  # stopped while it streamed in: over the cap
+            raise Refused([refused or "Choose a JSON file exported from Seed Playground."])
         refuse_size(upload.size, limit=settings.PLAYGROUND_MAX_IMPORT_BYTES)
         session = session_import(raw=upload.read(), owner_key=viewer_key(request))
     except Refused as refused:

@@ -141,26 +141,47 @@
     group.querySelector("[data-confirm-do] button[type=submit]").focus();
   }
 
-  const LIMITS = { image: 10, video: 50, document: 20 };
+  // Attachments: each kind's size limit comes from the server (data-limits); a file over it is
+  // refused here, and the server refuses it again (413) from the declared size if it gets there.
+  const MB = 1048576;
   function kindOf(file) {
     if (file.type.startsWith("image/")) return "image";
     if (file.type.startsWith("video/")) return "video";
     return "document";
   }
+  function attachError(text) {
+    $("#attachment-tray").insertAdjacentHTML("beforeend",
+      '<div class="chip chip-error" role="alert"><span class="chip-text"></span>' +
+      '<button type="button" class="ghost" data-remove-chip aria-label="Dismiss">×</button></div>');
+    $("#attachment-tray .chip-error:last-child .chip-text").textContent = text;
+  }
   document.addEventListener("htmx:confirm", (event) => {
     const input = event.target;
     if (input.id !== "attach-input" || !input.files.length) return;
     const file = input.files[0];
-    const limit = LIMITS[kindOf(file)];
-    if (file.size > limit * 1048576) {
+    const limit = JSON.parse(input.dataset.limits || "{}")[kindOf(file)];
+    if (limit && file.size > limit) {
       event.preventDefault();
-      $("#attachment-tray").insertAdjacentHTML("beforeend",
-        '<div class="chip chip-error" role="alert"><span class="chip-text"></span>' +
-        '<button type="button" class="ghost" data-remove-chip aria-label="Dismiss">×</button></div>');
-      $("#attachment-tray .chip-error:last-child .chip-text").textContent =
-        `${file.name} is ${(file.size / 1048576).toFixed(1)} MB; ${kindOf(file)}s can be at most ${limit} MB.`;
+      attachError(`${file.name} is ${(file.size / MB).toFixed(1)} MB; ` +
+        `${kindOf(file)}s can be at most ${+(limit / MB).toFixed(1)} MB.`);
       input.value = "";
     }
+  });
+  document.addEventListener("htmx:configRequest", (event) => {
+    const input = event.detail.elt;
+    if (input.id === "attach-input" && input.files && input.files.length) {
+      event.detail.headers["X-Upload-Kind"] = kindOf(input.files[0]);
+    }
+  });
+  document.addEventListener("htmx:responseError", (event) => {
+    if (event.detail.elt.id !== "attach-input") return;
+    const xhr = event.detail.xhr;
+    const plain = (xhr.getResponseHeader("Content-Type") || "").startsWith("text/plain");
+    attachError(plain ? xhr.responseText : `The upload failed (HTTP ${xhr.status}).`);
+  });
+  document.addEventListener("htmx:sendError", (event) => {
+    if (event.detail.elt.id !== "attach-input") return;
+    attachError("The upload did not get an answer: the connection closed. Try again.");
   });
   document.addEventListener("htmx:afterRequest", (event) => {
     if (event.target.id === "attach-input") {

@@ -243,8 +243,12 @@ def test_attachment_upload_rejects_bad_files_with_a_clear_message(
 def test_attachment_over_the_size_limit_is_rejected(client, settings):
     settings.PLAYGROUND_MAX_ATTACHMENT_BYTES = {"image": 10, "video": 10, "document": 10}
     upload = SimpleUploadedFile("big.png", PNG, content_type="image/png")
-    html = client.post("/attachments/", {"file": upload}).content.decode()
-    assert "big.png is 0.0 MB; images can be at most 0 MB." in html
+    response = client.post("/attachments/", {"file": upload})
+    assert response.status_code == 413
+    assert response.content.decode() == (
+        "big.png is over 10 bytes; images can be at most 10 bytes (PLAYGROUND_MAX_IMAGE_BYTES)."
+    )
+    assert not Attachment.objects.exists()
 
 
 def test_title_comes_from_the_first_prompt_without_simulator_directives():
