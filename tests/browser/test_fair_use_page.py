@@ -2,6 +2,7 @@
 limit and a short unwatched limit: refusals name the problem and the numbers and leave the
 prompt in the composer; a run left behind by a closed tab is stopped and says why."""
 
+import re
 import time
 
 import pytest
@@ -83,6 +84,7 @@ def test_a_run_left_by_a_closed_tab_is_stopped_and_says_why(fair_app, fair_page)
         stopped = later.locator(f"#{run_id}")
         expect(stopped.locator(".status-label")).to_have_text("Stopped", timeout=SLOW)
         expect(stopped).to_contain_text(reason)
-        expect(stopped).to_contain_text("The partial answer and its cost are kept.")
+        # Three tokens arrived before the gate: answer text, or only reasoning (thinking on).
+        expect(stopped).to_contain_text(re.compile(r"(answer|it) (and its cost are|is) kept"))
     finally:
         gates.release(gate)
