@@ -38,7 +38,7 @@ def _next(request: HttpRequest) -> str:
 def signup(request: HttpRequest) -> HttpResponse:
     if not signup_open():
         return render(request, "accounts/signup_closed.html", status=403)
-    form = SignupForm(request.POST or None)
+    form = SignupForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         wait = throttle.take(throttle.SIGNUP, throttle.client_address(request))
         if wait:
