@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -65,16 +65,16 @@ def session_rename(request: HttpRequest, session_id) -> HttpResponse:
     access = editable_access(request, session_id)
     services.session_rename(access=access, title=request.POST.get("title", ""))
     if not request.htmx:
-        return redirect(_local_next(request) or reverse("session", args=[session_id]))
+        return HttpResponseRedirect(_local_next(request) or reverse("session", args=[session_id]))
     template = "playground/sessions.html#row_title" if request.POST.get("row") else None
     context = {"session": access.session, "access": access, "oob": True}
     return render(request, template or "playground/session.html#session_title", context)
 
 
 def _local_next(request: HttpRequest) -> str:
-    """A page of this site to go back to (anything else, another site included, is ignored)."""
+    """A path on this site to go back to (anything else, another site included, is ignored)."""
     wanted = request.POST.get("next", "")
-    safe = url_has_allowed_host_and_scheme(
+    safe = wanted.startswith("/") and url_has_allowed_host_and_scheme(
         wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     )
     return wanted if safe else ""
