@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.core.exceptions import ObjectDoesNotExist
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
@@ -17,8 +16,6 @@ from playground.runs.submit import attachment_problems
 from playground.selectors import attachments_get_for, pane_get, panes_of, run_get, run_thread
 
 from .access import editable_access, found_or_404, session_access
-
-ATTACHMENT_GONE = "an attachment of this send no longer exists: remove it and add it again."
 
 
 @require_POST
@@ -67,12 +64,9 @@ def pane_branch(request: HttpRequest, session_id, pane_id) -> HttpResponse:
 def estimate(request: HttpRequest, session_id) -> HttpResponse:
     """Input tokens and the cost range of the next send, for every pane."""
     access = session_access(request, session_id)
-    try:
-        ids = request.POST.getlist("attachment")
-        files = attachments_get_for(viewer_key=access.viewer_key, ids=ids)
-    except ObjectDoesNotExist:  # a malformed form, not a missing page
-        context = {"estimates": [{"heading": "", "problem": ATTACHMENT_GONE, "estimate": None}]}
-        return render(request, "playground/session.html#estimate", context, status=400)
+    files = found_or_404(
+        attachments_get_for, viewer_key=access.viewer_key, ids=request.POST.getlist("attachment")
+    )
     prompt = request.POST.get("prompt", "")
     panes = panes_of(access=access)
     items = [
