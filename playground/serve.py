@@ -16,7 +16,9 @@ from __future__ import annotations
 from daphne.cli import CommandLineInterface
 from daphne.server import Server
 
-CLOSE_OPTIONS = {"failByDrop": False}
+# setProtocolOptions resets allowNullOrigin to its own default (False) when not given: daphne's
+# value is kept, so `Origin: null` reaches the app's origin check (refused there, and logged).
+CLOSE_OPTIONS = {"failByDrop": False, "allowNullOrigin": True}
 
 
 class PlaygroundServer(Server):

@@ -12,7 +12,8 @@ stored, and the prompt stays in the page.
 from __future__ import annotations
 
 import json
-import re
+
+from .unusable_text import unusable
 
 MAX_MESSAGE_CHARS = 512 * 1024
 MAX_DEPTH = 4  # the page sends {"field": ["text"]} and {"HEADERS": {"name": "text"}}: 2
@@ -23,8 +24,6 @@ MAX_RESYNC_RUNS = MAX_LIST_ITEMS
 TEXT_FIELDS = ("prompt", "edit_of", "run")
 TEXT_LIST_FIELDS = ("runs",)
 UNREADABLE = "The page sent a message the server could not read. Reload the page."
-# Text that cannot be stored or sent on: UTF-16 halves without their pair, and NUL.
-UNUSABLE_CHARACTER = re.compile("[\ud800-\udfff\x00]")
 
 
 class BadMessage(ValueError):
@@ -114,15 +113,10 @@ def _check_value(name: str, value) -> None:
 
 
 def _check_text(name: str, text: str) -> None:
-    found = UNUSABLE_CHARACTER.search(text)
-    if found is None:
-        return
-    character = found.group()
-    what = "a NUL character" if character == "\x00" else "half of a UTF-16 surrogate pair"
-    raise BadMessage(
-        f"The field {_shown(name)} contains {what} (U+{ord(character):04X}) at position "
-        f"{found.start() + 1}, which cannot be stored. Remove it and send again."
-    )
+    if problem := unusable(text):
+        raise BadMessage(
+            f"The field {_shown(name)} {problem}, which cannot be stored. Remove it and send again."
+        )
 
 
 def _shown(value) -> str:

@@ -15,6 +15,7 @@ from playground.page_context import page_context
 from playground.rounds import round_summary_context
 from playground.runs.executor import runs_sweep_here
 from playground.selectors import SESSION_SORTS, session_latest_for, sessions_for
+from playground.unusable_text import one_line
 
 from .access import editable_access, session_access, viewer_key
 
@@ -51,7 +52,7 @@ def session_list(request: HttpRequest) -> HttpResponse:
 
 def sessions_page(request: HttpRequest, *, status: int = 200, **extra) -> HttpResponse:
     """The viewer's sessions: searched by title, prompt and answer; by activity or cost."""
-    query = " ".join(request.GET.get("q", "").split())[:200]
+    query = one_line(request.GET.get("q", ""), most=200)
     sort = request.GET.get("sort", "activity")
     sort = sort if sort in SESSION_SORTS else "activity"
     sessions = sessions_for(viewer_key=viewer_key(request), query=query, sort=sort)
