@@ -18,6 +18,7 @@ from .runs.frames import (
     FINAL,
     SNAPSHOT,
     errors_frame,
+    publish,
     run_frame,
     session_group,
     started_frame,
@@ -171,7 +172,8 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
             "run_ids": [str(item.run.id) for item in launch.accepted.runs],
             "html": launch.started,
         }
-        await self.channel_layer.group_send(session_group(self.access.session_id), started)
+        # Other tabs learn of the runs; a busy channel layer must not kill this socket for it.
+        await publish(self.channel_layer, session_group(self.access.session_id), started)
 
     async def on_stop(self, message: dict):
         try:

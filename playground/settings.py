@@ -172,7 +172,9 @@ if os.environ.get("REDIS_URL"):
                     {
                         "address": os.environ["REDIS_URL"],
                         "socket_timeout": 30,
-                        "socket_connect_timeout": 5,
+                        # A worker busy with hundreds of streams can take seconds to finish
+                        # a connect: 5 s failed sends at N=400 on a loaded machine.
+                        "socket_connect_timeout": 15,
                         "max_connections": int(os.environ.get("REDIS_MAX_CONNECTIONS", 1000)),
                     }
                 ],

@@ -28,6 +28,7 @@ class Broadcaster:
         self.metrics_at = 0.0
         self.force_metrics = False
         self.ready = asyncio.Event()
+        self.sending: asyncio.Future | None = None  # the frame on its way, if any
         self.loop = asyncio.create_task(self._flush_loop())
 
     def wake(self, *, metrics: bool = False) -> None:
@@ -38,7 +39,11 @@ class Broadcaster:
         while True:
             await self.ready.wait()
             self.ready.clear()
-            await self.flush()
+            # Shielded: closing the broadcaster must not cut a frame off mid-send. On Redis a
+            # send takes a round trip, and a frame cancelled there was lost with its sequence
+            # number taken: the page saw a gap at the end of the run.
+            self.sending = asyncio.ensure_future(self.flush())
+            await asyncio.shield(self.sending)
             await self._pause()
 
     async def _pause(self) -> None:
@@ -69,6 +74,8 @@ class Broadcaster:
         return RunMetrics.from_state(self.state)
 
     async def close(self) -> None:
+        """Stop the loop; a frame already on its way goes out before the last one, in order."""
         self.loop.cancel()
+        await asyncio.wait([self.loop, *([self.sending] if self.sending else [])])
         if self.state.has_pending:
             await self.flush()

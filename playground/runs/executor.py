@@ -99,21 +99,33 @@ async def runs_drain(*, seconds: float = 8.0) -> int:
 
 async def run_join(*, channel: str, run_id: str, resync: bool) -> None:
     """Follow a run's frames; a (re)joining page first gets a snapshot of what it missed."""
-    layer = get_channel_layer()
-    await layer.group_add(frames_group(run_id), channel)
+    await _membership(get_channel_layer().group_add, frames_group(run_id), channel)
     if resync:
         await snapshot_request(run_id=run_id, reply_to=channel)
 
 
 async def run_leave(*, channel: str, run_id: str) -> None:
-    await get_channel_layer().group_discard(frames_group(run_id), channel)
+    await _membership(get_channel_layer().group_discard, frames_group(run_id), channel)
+
+
+async def _membership(change, group: str, channel: str, *, attempts: int = 3) -> bool:
+    """A group change on a busy channel layer (Redis) is retried; one that still fails is
+    logged, never raised: it must not kill the socket that asked for it."""
+    for attempt in range(attempts):
+        try:
+            await change(group, channel)
+            return True
+        except Exception:  # noqa: BLE001 - any layer error (timeouts, connection resets)
+            log.warning("group change %s failed (attempt %d)", group, attempt + 1, exc_info=True)
+            await asyncio.sleep(0.2 * (attempt + 1))
+    return False
 
 
 async def snapshot_request(*, run_id: str, reply_to: str) -> None:
     live = _live.get(run_id)
     if live is None:  # streamed by another worker (or already over): ask whoever has it
         message = {"type": "run.sync", "reply_to": reply_to}
-        await get_channel_layer().group_send(control_group(run_id), message)
+        await publish(get_channel_layer(), control_group(run_id), message)
         return
     await _send_snapshot(live.state, reply_to)
 
