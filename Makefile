@@ -30,7 +30,7 @@ migrate: install
 
 run: migrate
 	$(BIN)/python manage.py collectstatic --noinput -v 0
-	$(BIN)/daphne -b $(HOST) -p $(PORT) playground.asgi:application
+	$(BIN)/python -m playground.serve -b $(HOST) -p $(PORT) playground.asgi:application
 
 # Debian's chromium drives the browser tests (a downloaded browser never works here).
 browser:

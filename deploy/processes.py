@@ -103,8 +103,9 @@ def daphne_command(port: int) -> list[str]:
     # --proxy-headers: the client address (logs) and scheme come from nginx's X-Forwarded-*.
     # Each worker listens on its own loopback TCP port, so the app derives its simulator URL
     # (http://127.0.0.1:PORT/simulator/v1) from the address it was reached on.
+    # playground.serve is daphne with websocket close codes (playground/serve.py).
     return [
-        *(sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)),
+        *(sys.executable, "-m", "playground.serve", "-b", "127.0.0.1", "-p", str(port)),
         *("--proxy-headers", "playground.asgi:application"),
     ]
 

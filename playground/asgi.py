@@ -1,5 +1,7 @@
 """ASGI entry point: HTTP goes to Django (or the built-in simulator under /simulator/v1),
-websockets go through origin and auth checks to the playground consumer."""
+websockets go through origin and auth checks to the playground consumer.
+
+Served by `python -m playground.serve`: daphne with websocket close codes (playground/serve.py)."""
 
 import asyncio
 import gc
@@ -17,17 +19,17 @@ from playground.bodies import BoundedASGIHandler  # noqa: E402
 django_http = BoundedASGIHandler()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from playground.accounts.middleware import WebsocketLoginRequired  # noqa: E402
 from playground.routing import websocket_urlpatterns  # noqa: E402
 from playground.simulator.mount import SimulatorMount  # noqa: E402
 from playground.socket_auth import SocketAuthStack  # noqa: E402
+from playground.socket_origin import SameOriginValidator  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": SimulatorMount(django_http),
-        "websocket": AllowedHostsOriginValidator(
+        "websocket": SameOriginValidator(
             SocketAuthStack(WebsocketLoginRequired(URLRouter(websocket_urlpatterns)))
         ),
     }

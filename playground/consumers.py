@@ -3,6 +3,8 @@ run groups. Runs belong to the server; closing the socket never stops them."""
 
 from __future__ import annotations
 
+import logging
+
 from autobahn.exception import Disconnected
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -29,7 +31,13 @@ from .runs.watchers import session_unwatch, session_watch
 from .selectors import run_get, runs_active_in, runs_of_session
 from .ws_messages import MAX_RESYNC_RUNS, BadMessage, parse
 
+log = logging.getLogger(__name__)
+
 CLOSE_NOT_FOUND = 4404
+FAILED = (
+    "The server could not handle that message (the error is logged). Your prompt is still "
+    "here; send it again, or reload the page if a run looks stuck."
+)
 VIEWER_ACTIONS = ("resync",)
 READ_ONLY = (
     "This is a read-only view of the session: nothing can be sent, stopped or rerun from it."
@@ -54,6 +62,15 @@ def _ended_frames(access: SessionAccess, run_ids: list[str]) -> dict[str, str]:
     runs = runs_of_session(access=access, run_ids=run_ids)
     ended = [run for run in runs if not run.is_active]
     return {str(run.id): run_frame(run, can_edit=access.can_edit) for run in ended}
+
+
+def _resync_split(access: SessionAccess, run_ids: list[str]) -> tuple[dict[str, str], set[str]]:
+    """Of the given ids, this session's runs: final frames of those that ended, and the ids of
+    those still streaming (anything else, another session's run or no id at all, is ignored)."""
+    runs = runs_of_session(access=access, run_ids=run_ids)
+    ended = [run for run in runs if not run.is_active]
+    frames = {str(run.id): run_frame(run, can_edit=access.can_edit) for run in ended}
+    return frames, {str(run.id) for run in runs if run.is_active}
 
 
 def _started_frame(access: SessionAccess, run_ids: list[str]) -> str:
@@ -107,6 +124,15 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
         await handler(message)
 
     async def receive(self, text_data=None, bytes_data=None):
+        """Whatever a message holds, the socket stays open: an unexpected error is logged and
+        answered with an error frame, never a close (1011) that would leave the page dead."""
+        try:
+            await self.handle(text_data)
+        except Exception:
+            log.exception("websocket message failed (session %s)", self.access.session_id)
+            await self.send_errors([FAILED])
+
+    async def handle(self, text_data: str | None):
         try:
             message = parse(text_data)
         except BadMessage as error:
@@ -169,11 +195,11 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
     async def on_resync(self, message: dict):
         """The page shows these runs as streaming: follow the ones still running, and send the
         ones that ended meanwhile as they ended (a reload can open its socket just after)."""
-        wanted = [r for r in message.get("runs", []) if isinstance(r, str)][:MAX_RESYNC_RUNS]
-        ended = await on_socket_thread(_ended_frames)(self.access, wanted)
+        wanted = message.get("runs", [])[:MAX_RESYNC_RUNS]  # a list of text (ws_messages)
+        ended, streaming = await on_socket_thread(_resync_split)(self.access, wanted)
         for frame in ended.values():
             await self.send(text_data=frame)
-        for run_id in set(wanted) - set(ended) - self.watching:
+        for run_id in streaming - self.watching:
             await self.watch(run_id, resync=True)
 
     async def watch(self, run_id: str, *, resync: bool):

@@ -210,7 +210,11 @@ class ComposerForm(forms.Form):
         max_length=MAX_PROMPT_CHARS,
         strip=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "Write a prompt first."},
+        error_messages={
+            "required": "Write a prompt first.",
+            "max_length": "The prompt is too long: at most %(limit_value)s characters "
+            "(it has %(show_value)s).",
+        },
     )
 
     def clean_prompt(self):

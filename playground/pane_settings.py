@@ -15,6 +15,8 @@ from .catalog import ModelSpec, get_catalog
 from .forms import PaneForm, ParamsForm, params_initial
 from .models import Pane
 
+MAX_SEQ = (1 << 63) - 1
+
 
 @dataclass(frozen=True)
 class PaneSettings:
@@ -63,8 +65,8 @@ class PaneSettingsForm:
         """When the page changed these settings (its clock, ms); 0 when it did not say."""
         raw = self.posted.get(f"{self.prefix}-seq", 0)
         try:
-            return max(0, int(raw))
-        except (TypeError, ValueError):
+            return min(max(0, int(raw)), MAX_SEQ)  # (stored in a 64-bit column)
+        except (TypeError, ValueError, OverflowError):
             return 0
 
     def error_labels(self) -> list[str]:

@@ -18,6 +18,7 @@ from .runs.records import lease_deadline
 from .runs.workers import worker_id
 from .selectors import branch_leaf
 from .simulator.directive import strip_directives
+from .unusable_text import one_line
 
 TITLE_CHARS = 80
 
@@ -40,7 +41,7 @@ def session_create(*, owner_key: str, model: ModelSpec | None = None) -> Playgro
 
 def session_rename(*, access: SessionAccess, title: str) -> PlaygroundSession:
     session = access.session
-    session.title = " ".join(title.split())[:TITLE_CHARS]
+    session.title = one_line(title, most=TITLE_CHARS)
     session.save(update_fields=["title", "updated_at"])
     return session
 

@@ -22,6 +22,7 @@ from django.utils import timezone
 from .access import SessionAccess, as_uuid
 from .models import PlaygroundSession, ShareLink
 from .runs.frames import session_group
+from .unusable_text import one_line
 
 LIFETIMES = {
     "1h": ("1 hour", timedelta(hours=1)),
@@ -51,7 +52,7 @@ def share_create(*, access: SessionAccess, display_name: str, lifetime: str) -> 
     _label, span = LIFETIMES[lifetime]
     return _link_new(
         access=access,
-        display_name=" ".join(display_name.split())[:NAME_CHARS],
+        display_name=one_line(display_name, most=NAME_CHARS),
         expires_at=timezone.now() + span if span else None,
     )
 

@@ -18,6 +18,8 @@ class ExportFormat:
 
 register_converter(ExportFormat, "fmt")
 
+handler400 = "playground.views.errors.bad_request"
+
 urlpatterns = [
     path("", pages.index, name="index"),
     path("sessions/", pages.session_list, name="sessions"),

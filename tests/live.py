@@ -59,7 +59,7 @@ class LiveApp:
             [
                 sys.executable,
                 "-m",
-                "daphne",
+                "playground.serve",  # daphne, as `make run` starts it
                 "-b",
                 "127.0.0.1",
                 "-p",

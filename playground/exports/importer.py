@@ -18,6 +18,7 @@ from django.db import transaction
 
 from playground.catalog import DIALECTS
 from playground.models import Pane, PlaygroundSession, Round, Run
+from playground.unusable_text import unusable_in
 
 from . import SCHEMA
 from .checks import Reader, Refused
@@ -46,6 +47,9 @@ def _parse(raw: bytes):
         document = json.loads(raw.decode("utf-8"), parse_constant=_no_constant)
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise Refused(["The file is not JSON text (UTF-8): export a session to get one."]) from None
+    if found := unusable_in(document):  # (an edited file: what a session can hold is stored)
+        where, problem = found
+        raise Refused([f"{where} {problem}, which cannot be stored."])
     schema = document.get("schema") if isinstance(document, dict) else None
     if schema != SCHEMA:
         found = f' (this one says "{str(schema)[:60]}")' if isinstance(schema, str) else ""

@@ -24,6 +24,7 @@ from playground.providers import failures
 from playground.providers.errors import from_object
 from playground.providers.failures import Received, Where
 from playground.providers.sse import SseEvent
+from playground.providers.text_repair import SurrogateJoiner
 from playground.providers.types import Event, Failure, Finished, ReasoningDelta, TextDelta, Usage
 
 MAX_MALFORMED = 3  # unreadable events skipped before the stream is given up as malformed
@@ -38,6 +39,7 @@ class Normaliser:
         self.received: Received = "nothing"
         self.held: Failure | None = None
         self._malformed = 0
+        self._surrogates = SurrogateJoiner()
 
     def feed(self, sse: SseEvent) -> list[Event]:
         if self.done or not sse.data.strip():
@@ -53,7 +55,8 @@ class Normaliser:
         return self.on_payload(payload, sse.event)
 
     def note(self, events: list[Event]) -> list[Event]:
-        """Record whether text or reasoning has arrived; returns the events unchanged."""
+        """Record whether text or reasoning has arrived; deltas come back storable (text_repair)."""
+        events = self._surrogates.events(events)
         for event in events:
             if isinstance(event, TextDelta):
                 self.received = "text"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from playground import services
@@ -13,6 +15,7 @@ from playground.page_context import page_context
 from playground.rounds import round_summary_context
 from playground.runs.executor import runs_sweep_here
 from playground.selectors import SESSION_SORTS, session_latest_for, sessions_for
+from playground.unusable_text import one_line
 
 from .access import editable_access, session_access, viewer_key
 
@@ -49,7 +52,7 @@ def session_list(request: HttpRequest) -> HttpResponse:
 
 def sessions_page(request: HttpRequest, *, status: int = 200, **extra) -> HttpResponse:
     """The viewer's sessions: searched by title, prompt and answer; by activity or cost."""
-    query = " ".join(request.GET.get("q", "").split())[:200]
+    query = one_line(request.GET.get("q", ""), most=200)
     sort = request.GET.get("sort", "activity")
     sort = sort if sort in SESSION_SORTS else "activity"
     sessions = sessions_for(viewer_key=viewer_key(request), query=query, sort=sort)
@@ -63,10 +66,19 @@ def session_rename(request: HttpRequest, session_id) -> HttpResponse:
     access = editable_access(request, session_id)
     services.session_rename(access=access, title=request.POST.get("title", ""))
     if not request.htmx:
-        return redirect(request.POST.get("next") or "session", session_id=session_id)
+        return HttpResponseRedirect(_local_next(request) or reverse("session", args=[session_id]))
     template = "playground/sessions.html#row_title" if request.POST.get("row") else None
     context = {"session": access.session, "access": access, "oob": True}
     return render(request, template or "playground/session.html#session_title", context)
+
+
+def _local_next(request: HttpRequest) -> str:
+    """A path on this site to go back to (anything else, another site included, is ignored)."""
+    wanted = request.POST.get("next", "")
+    safe = wanted.startswith("/") and url_has_allowed_host_and_scheme(
+        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    return wanted if safe else ""
 
 
 @require_POST

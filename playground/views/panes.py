@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.views.decorators.http import require_POST
 
 from playground import compare, services
+from playground.catalog import get_catalog
 from playground.estimates import pane_estimate
 from playground.page_context import model_picker, view_for
 from playground.pane_settings import PaneSettingsForm, chosen_model, switched_data
@@ -17,6 +18,11 @@ from playground.selectors import attachments_get_for, pane_get, panes_of, run_ge
 
 from .access import editable_access, found_or_404, session_access
 
+MISSING = object()
+# The picker offers only catalog models: another id is a stale page (the catalog changed) or a
+# hand-made request, and saving the pane's old model under it would hide the problem.
+UNKNOWN_MODEL = "That model is not in the catalog: reload the page and choose one from the list."
+
 
 @require_POST
 def pane_settings(request: HttpRequest, session_id, pane_id) -> HttpResponse:
@@ -24,6 +30,8 @@ def pane_settings(request: HttpRequest, session_id, pane_id) -> HttpResponse:
     model or dialect redraws the panel with the values the new model still accepts."""
     access = editable_access(request, session_id)
     pane = found_or_404(pane_get, access=access, pane_id=pane_id)
+    if request.POST.get(f"{pane.prefix}-model", MISSING) not in (MISSING, *get_catalog().models):
+        return HttpResponseBadRequest(UNKNOWN_MODEL, content_type="text/plain; charset=utf-8")
     model, dialect = chosen_model(request.POST, prefix=pane.prefix, pane=pane)
     switched = (model.ref, dialect) != (pane.model_ref, pane.dialect)
     data = request.POST

@@ -100,7 +100,7 @@ def test_production_refuses_unsafe_settings_with_one_line(change, variable):
 
 def test_a_daphne_worker_refuses_the_same_way():
     env = production_env(SECRET_KEY=None)
-    result = run([sys.executable, "-m", "daphne", "playground.asgi:application"], env)
+    result = run([sys.executable, "-m", "playground.serve", "playground.asgi:application"], env)
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1, result.stderr
     assert result.stderr.startswith("Configuration error: SECRET_KEY ")

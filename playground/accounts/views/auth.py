@@ -27,7 +27,8 @@ def signup_open() -> bool:
 
 def _next(request: HttpRequest) -> str:
     wanted = request.POST.get("next") or request.GET.get("next") or ""
-    safe = url_has_allowed_host_and_scheme(
+    # A path only: redirect() would take a bare word for a view name (and fail on it).
+    safe = wanted.startswith("/") and url_has_allowed_host_and_scheme(
         wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     )
     return wanted if safe else reverse_lazy("index")
@@ -38,7 +39,7 @@ def _next(request: HttpRequest) -> str:
 def signup(request: HttpRequest) -> HttpResponse:
     if not signup_open():
         return render(request, "accounts/signup_closed.html", status=403)
-    form = SignupForm(request.POST or None)
+    form = SignupForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         wait = throttle.take(throttle.SIGNUP, throttle.client_address(request))
         if wait:

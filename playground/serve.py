@@ -1,0 +1,48 @@
+"""daphne, with websocket protocol errors answered by a close code instead of a TCP reset.
+
+`python -m playground.serve [daphne's options] playground.asgi:application` takes daphne's
+command line unchanged. daphne caps incoming websocket frames and messages (1 MiB each by
+default, `--websocket-max-frame-size` / `--websocket-max-message-size`) and autobahn checks
+that text frames are UTF-8; but autobahn fails a connection "by drop" by default, so the browser
+sees a reset with no reason. Here it sends the close frame the protocol defines instead:
+1009 (message too big) and 1007 (invalid UTF-8), then closes the connection.
+
+`make run`, `make stack` (deploy/processes.py) and the test harness (tests/live.py) all start
+the app this way.
+"""
+
+from __future__ import annotations
+
+from daphne.cli import CommandLineInterface
+from daphne.server import Server
+
+# setProtocolOptions resets allowNullOrigin to its own default (False) when not given: daphne's
+# value is kept, so `Origin: null` reaches the app's origin check (refused there, and logged).
+CLOSE_OPTIONS = {"failByDrop": False, "allowNullOrigin": True}
+
+
+class PlaygroundServer(Server):
+    """daphne's Server; its websocket factory is built in run(), just before `ready_callable`."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.then_ready = self.ready_callable
+        self.ready_callable = self.websocket_closes_with_codes
+
+    def websocket_closes_with_codes(self) -> None:
+        self.ws_factory.setProtocolOptions(**CLOSE_OPTIONS)
+        if self.then_ready:
+            self.then_ready()
+
+
+class PlaygroundCommandLine(CommandLineInterface):
+    description = "daphne for the Seed Playground (websocket errors end with close codes)"
+    server_class = PlaygroundServer
+
+
+def main() -> None:
+    PlaygroundCommandLine.entrypoint()
+
+
+if __name__ == "__main__":
+    main()
