@@ -33,6 +33,12 @@ def wait_for(url: str, *, process: subprocess.Popen, seconds: float = 30) -> Non
     raise RuntimeError(f"{url} did not answer in {seconds} s")
 
 
+# A suite sends far more than a person would in a minute from one visitor: the send rate limit
+# is off unless a test sets it (tests/playground/test_fair_use.py and the fair-use browser and
+# stack tests check it with their own values).
+TEST_DEFAULTS = {"PLAYGROUND_SENDS_PER_MINUTE": "0"}
+
+
 class LiveApp:
     def __init__(self, tmp: Path, **env: str):
         self.port = free_port()
@@ -41,7 +47,7 @@ class LiveApp:
             os.environ,
             SQLITE_PATH=str(tmp / "live.sqlite3"),
             DJANGO_SETTINGS_MODULE="playground.settings",
-            **env,
+            **(TEST_DEFAULTS | env),
         )
         self.env.pop("PLAYGROUND_SIMULATOR_URL", None)
         self.log = tmp / "daphne.log"
