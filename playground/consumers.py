@@ -197,10 +197,18 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
         ones that ended meanwhile as they ended (a reload can open its socket just after)."""
         wanted = message.get("runs", [])[:MAX_RESYNC_RUNS]  # a list of text (ws_messages)
         ended, streaming = await on_socket_thread(_resync_split)(self.access, wanted)
-        for frame in ended.values():
+        for run_id, frame in ended.items():
             await self.send(text_data=frame)
+            await self.unwatch(run_id)  # its group's own final frame would come a second time
         for run_id in streaming - self.watching:
             await self.watch(run_id, resync=True)
+
+    async def unwatch(self, run_id: str):
+        if run_id in self.watching:
+            self.watching.discard(run_id)
+            self.waiting_snapshot.discard(run_id)
+            self.seen.pop(run_id, None)
+            await executor.run_leave(channel=self.channel_name, run_id=run_id)
 
     async def watch(self, run_id: str, *, resync: bool):
         self.watching.add(run_id)
@@ -237,9 +245,7 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
             (html,) = (await on_socket_thread(_ended_frames)(self.access, [run_id])).values()
         await self.send(text_data=html)
         if kind == FINAL:
-            self.watching.discard(run_id)
-            self.seen.pop(run_id, None)
-            await executor.run_leave(channel=self.channel_name, run_id=run_id)
+            await self.unwatch(run_id)
 
     async def _deliverable(self, run_id: str, seq: int) -> bool:
         """A delta goes out when it follows the last frame shown and the browser keeps up. A
