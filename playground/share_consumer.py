@@ -33,7 +33,9 @@ def _share_for_scope(scope) -> tuple[SessionAccess, ShareLink] | None:
 
 
 def _still_open(link_id) -> bool:
-    return ShareLink.objects.get(pk=link_id).is_open()
+    """Open, and not deleted meanwhile (its session may be deleted while a viewer connects)."""
+    link = ShareLink.objects.filter(pk=link_id).first()
+    return link is not None and link.is_open()
 
 
 class ShareConsumer(PlaygroundConsumer):

@@ -6,6 +6,7 @@ session is deleted."""
 import json
 import re
 from datetime import timedelta
+from uuid import uuid4
 
 import pytest
 from channels.testing import WebsocketCommunicator
@@ -14,6 +15,7 @@ from django.utils import timezone
 
 from playground.asgi import application
 from playground.models import Pane, Run, ShareLink
+from playground.share_consumer import _still_open
 from tests.playground.helpers import SHARE_URL
 from tests.playground.test_consumer import (
     FAST,
@@ -218,3 +220,9 @@ async def test_closing_the_owners_account_ends_their_links_and_sockets(async_cli
     assert await closed_with(viewer) == 4404
     assert (await async_client.get(f"/s/{token}/")).status_code == 404
     assert not await ShareLink.objects.aexists()
+
+
+def test_a_link_deleted_while_its_viewer_connects_counts_as_closed_not_as_an_error():
+    """Deleting a session deletes its links; a viewer's connect that checks its link just
+    after must close the socket (4404), not raise inside the consumer (1011)."""
+    assert _still_open(uuid4()) is False
