@@ -96,8 +96,10 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
         if self.access is None:
             await self.close(code=CLOSE_NOT_FOUND)
             return
-        await self.accept()
+        # Joined before the accept: a run started as soon as the page sees its socket open is
+        # announced to it, not missed.
         await self.channel_layer.group_add(session_group(self.access.session_id), self.channel_name)
+        await self.accept()
         session_watch(session_id=self.access.session_id)  # its runs are watched: keep them going
         for run_id in await on_socket_thread(_active_run_ids)(self.access):
             await self.watch(run_id, resync=True)
@@ -226,6 +228,9 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
         await self.send(text_data=html)
         for run_id in event["run_ids"]:
             await self.watch(run_id, resync=True)
+        # A run that ended before this socket joined its group (a fast failure) has sent its
+        # final frame already: send it from the database, once.
+        await self.on_resync({"runs": event["run_ids"]})
 
     async def session_gone(self, event: dict):
         """The session was deleted: its pages have nothing left to follow."""
