@@ -39,6 +39,14 @@ def wait_for(url: str, *, process: subprocess.Popen, seconds: float = 30) -> Non
 TEST_DEFAULTS = {"PLAYGROUND_SENDS_PER_MINUTE": "0"}
 
 
+def rate_window_ahead(seconds: float = 40) -> None:
+    """The send rate limit counts per clock minute (a fixed window): a test that fills it waits,
+    if need be, until `seconds` of the current minute are left, so it cannot straddle two."""
+    left = 60 - time.time() % 60
+    if left < seconds:
+        time.sleep(left + 0.5)
+
+
 class LiveApp:
     def __init__(self, tmp: Path, **env: str):
         self.port = free_port()

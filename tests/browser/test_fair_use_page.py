@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import Gates, new_page
 from tests.browser.test_playground_page import SLOW, done, open_fresh, prompt_box, send
-from tests.live import LiveApp
+from tests.live import LiveApp, rate_window_ahead
 
 pytestmark = pytest.mark.browser
 SENDS, UNWATCHED = 2, 2
@@ -44,6 +44,7 @@ def refused(page, prompt: str):
 def test_a_send_over_the_rate_limit_shows_retry_in_n_s_and_keeps_the_prompt(fair_page):
     page = fair_page
     open_fresh(page)
+    rate_window_ahead()
     for turn in range(SENDS):
         done(send(page, f"Turn {turn} [[sim tps=500 ttft=0]]"))
     errors = refused(page, "A third question")

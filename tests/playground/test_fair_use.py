@@ -17,6 +17,7 @@ from playground import compare, limits, services
 from playground.access import access_for_owner
 from playground.catalog import get_catalog
 from playground.models import Pane, Run
+from tests.live import rate_window_ahead
 from tests.playground.helpers import add_run
 from tests.playground.test_consumer import FAST, connect, form, frames_until_final, open_page
 from tests.playground.test_share_socket import follow, share
@@ -142,6 +143,7 @@ async def test_by_default_one_socket_cannot_start_eight_panes_times_ten(async_cl
 
 async def test_sends_over_the_rate_limit_are_answered_retry_in_n_seconds(async_client, settings):
     settings.PLAYGROUND_SENDS_PER_MINUTE = 2
+    rate_window_ahead()
     session, pane, cookie = await open_page(async_client)
     communicator, _, _ = await connect(session, cookie)
     for turn in range(2):
@@ -161,6 +163,7 @@ async def test_sends_over_the_rate_limit_are_answered_retry_in_n_seconds(async_c
 
 async def test_the_rate_limit_is_per_person(async_client, client, settings):
     settings.PLAYGROUND_SENDS_PER_MINUTE = 1
+    rate_window_ahead()
     session, pane, cookie = await open_page(async_client)
     communicator, _, _ = await connect(session, cookie)
     await communicator.send_to(text_data=form(pane, f"Mine {FAST}"))
