@@ -13,6 +13,15 @@ def live_app(tmp_path_factory):
     app.stop()
 
 
+@pytest.fixture(autouse=True)
+def _counters_start_empty():
+    """Rate-limit counters live in this process's cache, keyed by person; a user id reused by a
+    later test (fresh database, same id) must not inherit an earlier test's sends."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def simulator_url(live_app, settings):
     """Point this process's runs at the live app's simulator."""
