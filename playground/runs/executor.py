@@ -46,6 +46,7 @@ from .wire import recorded_call, stream
 
 log = logging.getLogger(__name__)
 CHECKPOINT_SECONDS = 1.0
+SINGLE_WORKER_SWEEP_SECONDS = 30.0
 
 
 @dataclass
@@ -265,8 +266,18 @@ def heartbeat_ensure() -> None:
         _heartbeat = asyncio.create_task(_sweep_forever())
 
 
+def sweep_period() -> float:
+    """Several workers sweep each other's runs a few times per lease. A single worker has no
+    one else's runs to find once its first sweep has run, only the rare run stored but never
+    started and budgets left unsettled: a slow beat is enough (each sweep is milliseconds of
+    CPU, which at one sweep every two seconds was a tenth of a lone stream's cost)."""
+    if settings.PLAYGROUND_SINGLE_WORKER:
+        return SINGLE_WORKER_SWEEP_SECONDS
+    return settings.PLAYGROUND_RUN_LEASE_SECONDS / 3
+
+
 async def _sweep_forever() -> None:
-    period = settings.PLAYGROUND_RUN_LEASE_SECONDS / 3
+    period = sweep_period()
     while True:
         await asyncio.sleep(period)
         try:
