@@ -307,6 +307,12 @@ PLAYGROUND_SIMULATOR_TOKENS_PER_SECOND = env_float("PLAYGROUND_SIMULATOR_TOKENS_
 PLAYGROUND_SIMULATOR_TTFT = env_float("PLAYGROUND_SIMULATOR_TTFT", 0.3)
 # Frames per second the server pushes to a browser per run (deltas are coalesced in between).
 PLAYGROUND_FRAMES_PER_SECOND = env_float("PLAYGROUND_FRAMES_PER_SECOND", 12)
+# Once an answer flows, the upstream is read at most this often (0: as each event comes): one
+# read then carries several events (one per token from most providers), which halves a lone
+# stream's CPU; frames go out at the rate above anyway. The first token is never held back.
+PLAYGROUND_UPSTREAM_READS_PER_SECOND = env_float(
+    "PLAYGROUND_UPSTREAM_READS_PER_SECOND", PLAYGROUND_FRAMES_PER_SECOND
+)
 # How often the live metrics (tokens, cost, tokens/s) ride along with those frames.
 PLAYGROUND_METRICS_PER_SECOND = env_float("PLAYGROUND_METRICS_PER_SECOND", 2)
 # A browser whose socket has this many bytes not yet sent is behind: it skips frames and gets one

@@ -124,6 +124,10 @@ def repeat_figures(*, direct, direct_cpu, phase: AppPhase, expected: list[str], 
         "text": text,
         "cpu": cpu_figures(phase, delivered_tokens=text["delivered_tokens"]),
         "direct_cpu": {k: rounded(v, 3) for k, v in direct_cpu.used.items()},
+        # The floor: this process reading the same streams with the lean reader (rawsse.py).
+        "direct_reader_s_per_1000_tokens": rounded(
+            direct_cpu.used["client"] / text["expected_tokens"] * 1000, 4
+        ),
         "rss": rss_figures(phase, streams=len(phase.streams)),
         "errors": dict(errors),
         "error_examples": (phase.setup_details[:5] + examples)[:10],
@@ -140,6 +144,8 @@ def pooled(repeats: list[dict]) -> dict:
     app = spread(v for r in repeats for v in r["samples"]["app_ttft_s"])
     direct = spread(v for r in repeats for v in r["samples"]["direct_ttft_s"])
     cpu = sum(r["cpu"]["app_s"] for r in repeats)
+    reader = sum(r["direct_cpu"]["client"] for r in repeats)
+    wanted = sum(r["text"]["expected_tokens"] for r in repeats)
     tokens = sum(r["text"]["delivered_tokens"] for r in repeats)
     errors = Counter()
     for r in repeats:
@@ -150,6 +156,7 @@ def pooled(repeats: list[dict]) -> dict:
         "direct_ttft_ms": direct,
         "added_ttft_ms": added(app, direct),
         "app_s_per_1000_tokens": rounded(cpu / tokens * 1000 if tokens else None, 4),
+        "direct_reader_s_per_1000_tokens": rounded(reader / wanted * 1000 if wanted else None, 4),
         "exact_streams": sum(r["text"]["exact_streams"] for r in repeats),
         "streams": sum(r["text"]["streams"] for r in repeats),
         "errors": dict(errors),

@@ -85,6 +85,7 @@ def repeat_rows(record: dict) -> list[tuple[str, ...]]:
             "app p50/p99",
             "added p50/p99",
             "CPU s/1k tok",
+            "reader s/1k",
             "exact",
             "errors",
         )
@@ -98,6 +99,7 @@ def repeat_rows(record: dict) -> list[tuple[str, ...]]:
                 pair(a),
                 pair(x),
                 number(r["cpu"]["app_s_per_1000_tokens"], digits=4),
+                number(r.get("direct_reader_s_per_1000_tokens"), digits=4),
                 f"{r['text']['exact_streams']}/{r['text']['streams']}",
                 str(sum(r["errors"].values())),
             )
@@ -110,6 +112,7 @@ def repeat_rows(record: dict) -> list[tuple[str, ...]]:
             pair(p["app_ttft_ms"]),
             pair(p["added_ttft_ms"]),
             number(p["app_s_per_1000_tokens"], digits=4),
+            number(p.get("direct_reader_s_per_1000_tokens"), digits=4),
             f"{p['exact_streams']}/{p['streams']}",
             str(sum(p["errors"].values())),
         )
@@ -139,6 +142,9 @@ def repeat_text(figures: dict) -> str:
         f"({number(cpu['app_cores_busy'], ' cores', 2)}); {others}; machine "
         f"{number(cpu['machine_busy'] * 100, '%', 0)} busy "
         f"({number(cpu['foreign_cores'], ' cores', 2)} used by other processes)",
+        f"the same streams read directly by the lean reader (the floor): "
+        f"{number(figures.get('direct_reader_s_per_1000_tokens'), ' s', 4)} per 1,000 tokens "
+        f"of the load generator's CPU",
         f"app RSS: {number(rss['base_mib'], ' MiB')} before, {number(rss['idle_mib'], ' MiB')} "
         f"with the tabs idle ({number(rss['per_tab_kib'], ' KiB')} per tab: page and socket; "
         f"{number(rss['per_idle_socket_kib'], ' KiB')} per idle socket alone), "

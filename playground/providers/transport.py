@@ -20,6 +20,7 @@ from playground.providers.clock import Clock, Expired
 from playground.providers.connect import before_response, reason_of
 from playground.providers.dialects import events_from_body, new_normaliser
 from playground.providers.failures import Where
+from playground.providers.network import pace_reads
 from playground.providers.normalise import Normaliser, json_object
 from playground.providers.retry import RetryCandidate, retry_after, should_retry_status
 from playground.providers.sse import LineTooLong, SseDecoder
@@ -147,23 +148,28 @@ class Attempt:
 
     async def _stream(self, response: httpx.Response) -> AsyncIterator[Event]:
         decoder = SseDecoder(max_line_bytes=self.limits.max_line_bytes)
-        received = 0
+        received, network = 0, response.extensions.get("network_stream")
         async with aclosing(response.aiter_bytes()) as chunks:
-            async with self.clock.watching():
-                while not self.normaliser.done:
-                    chunk = await self._next_chunk(chunks)
-                    if chunk is None:
-                        events = self.normaliser.end_of_stream()
-                    else:
-                        received = self._count(received, chunk)
-                        events = [
-                            e for sse in decoder.feed(chunk) for e in self.normaliser.feed(sse)
-                        ]
-                    for event in events:
-                        yield event
-                        # Measured after the consumer took the event: its own pace is not counted.
-                        if isinstance(event, TextDelta | ReasoningDelta):
-                            self.clock.content_seen()
+            try:
+                async with self.clock.watching():
+                    while not self.normaliser.done:
+                        chunk = await self._next_chunk(chunks)
+                        if chunk is None:
+                            events = self.normaliser.end_of_stream()
+                        else:
+                            received = self._count(received, chunk)
+                            events = [
+                                e for sse in decoder.feed(chunk) for e in self.normaliser.feed(sse)
+                            ]
+                        for event in events:
+                            yield event
+                            # After the consumer took the event: its own pace is not counted.
+                            if isinstance(event, TextDelta | ReasoningDelta):
+                                self.clock.content_seen()
+                        if self.clock.last_content is not None:  # the first token came at once
+                            pace_reads(network, self.limits.read_every)
+            finally:  # the connection goes back to the pool: its next request reads at once
+                pace_reads(network, 0)
             await _drain(chunks)
 
     async def _next_chunk(self, chunks: AsyncIterator[bytes]) -> bytes | None:

@@ -96,6 +96,9 @@ class Limits:
     backoff_max: float = 8.0
     max_line_bytes: int = 1 << 20
     max_body_bytes: int = 64 << 20
+    # Once content flows, read the upstream at most this often (0: as data comes); see
+    # network.py. Frames reach the page a few times a second anyway.
+    read_every: float = 0.0
 
 
 # --- Output events ---------------------------------------------------------------------------

@@ -50,6 +50,7 @@ def limits_from_settings() -> Limits:
         total=settings.PLAYGROUND_TOTAL_TIMEOUT,
         max_retries=settings.PLAYGROUND_MAX_RETRIES,
         max_retry_after=settings.PLAYGROUND_MAX_RETRY_AFTER,
+        read_every=1 / reads if (reads := settings.PLAYGROUND_UPSTREAM_READS_PER_SECOND) else 0.0,
     )
 
 
