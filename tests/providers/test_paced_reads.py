@@ -2,6 +2,7 @@
 events per read, the same text, and a connection that goes back to the pool unpaced."""
 
 import time
+from itertools import pairwise
 
 import httpx
 
@@ -33,7 +34,7 @@ async def _arrivals(client, request, every: float) -> list[tuple[float, str]]:
 def _bursts(arrivals: list[tuple[float, str]]) -> int:
     """Groups of deltas handed over together (one read each): a gap over 5 ms starts one."""
     times = [at for at, _ in arrivals]
-    return 1 + sum(1 for earlier, later in zip(times, times[1:]) if later - earlier > 0.005)
+    return 1 + sum(1 for earlier, later in pairwise(times) if later - earlier > 0.005)
 
 
 async def test_paced_reads_carry_several_events_each_and_lose_nothing(live_app):
