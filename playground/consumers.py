@@ -23,9 +23,9 @@ from .runs.frames import (
     session_group,
     started_frame,
 )
-from .runs.launch import launch_frames
+from .runs.launch import Launch, launch_regenerate, launch_send
 from .runs.persist import on_socket_thread
-from .runs.submit import Accepted, Rejected, runs_regenerate, runs_started, runs_submit
+from .runs.submit import runs_started
 from .runs.upstream import simulator_base_from_scope
 from .runs.watchers import session_unwatch, session_watch
 from .selectors import run_get, runs_active_in, runs_of_session
@@ -146,37 +146,35 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
         await getattr(self, f"on_{message['action']}")(message)
 
     async def on_send(self, message: dict):
-        outcome = await on_socket_thread(runs_submit)(
+        launch = await on_socket_thread(launch_send)(
             access=self.access, data=message, simulator_base=self.simulator_base,
             room=executor.capacity_left(),
         )  # fmt: skip
-        await self.start(outcome, reset=True)
+        await self.start(launch)
 
     async def on_regenerate(self, message: dict):
-        outcome = await on_socket_thread(runs_regenerate)(
+        launch = await on_socket_thread(launch_regenerate)(
             access=self.access, run_id=message.get("run"), simulator_base=self.simulator_base,
             room=executor.capacity_left(),
         )  # fmt: skip
-        await self.start(outcome, reset=False)
+        await self.start(launch)
 
     @property
     def simulator_base(self) -> str:
         return simulator_base_from_scope(self.scope)
 
-    async def start(self, outcome: Accepted | Rejected, *, reset: bool):
-        """Runs start before they are drawn (see launch.py); this socket follows them first."""
-        if isinstance(outcome, Accepted):
-            for item in outcome.runs:
-                await self.watch(str(item.run.id), resync=False)
-            executor.runs_start(accepted=outcome)
-        launch = await on_socket_thread(launch_frames)(outcome, access=self.access, reset=reset)
-        await self.send(text_data=launch.html)
-        if isinstance(outcome, Rejected):
+    async def start(self, launch: Launch):
+        if launch.accepted is None:
+            await self.send(text_data=launch.html)
             return
+        for item in launch.accepted.runs:
+            await self.watch(str(item.run.id), resync=False)
+        executor.runs_start(accepted=launch.accepted)
+        await self.send(text_data=launch.html)
         started = {
             "type": "session.started",
             "origin": self.channel_name,
-            "run_ids": [str(item.run.id) for item in outcome.runs],
+            "run_ids": [str(item.run.id) for item in launch.accepted.runs],
             "html": launch.started,
         }
         # Other tabs learn of the runs; a busy channel layer must not kill this socket for it.

@@ -323,6 +323,9 @@ PLAYGROUND_MAX_ACTIVE_RUNS = int(os.environ.get("PLAYGROUND_MAX_ACTIVE_RUNS", 40
 # A streaming run's worker renews its lease every third of this; another worker marks a run whose
 # lease ran out (its worker died) interrupted, so a crash shows within a few seconds.
 PLAYGROUND_RUN_LEASE_SECONDS = env_float("PLAYGROUND_RUN_LEASE_SECONDS", 6)
+# Checkpoints (a streaming run's text stored, so a crash keeps it) a worker writes per second at
+# most: each run once a second while few stream, less often when many do (200 runs: every 4 s).
+PLAYGROUND_CHECKPOINTS_PER_SECOND = env_float("PLAYGROUND_CHECKPOINTS_PER_SECOND", 50)
 # Database threads: for streaming runs (checkpoints, results, leases) and for websocket work
 # (connects, sends), apart from each other and from the page views' threads.
 PLAYGROUND_RUN_DB_THREADS = int(os.environ.get("PLAYGROUND_RUN_DB_THREADS", 2))

@@ -190,13 +190,19 @@ async def _consume(*, state: RunState, request, broadcaster: Broadcaster) -> Non
             broadcaster.wake(metrics=True)
 
 
+def checkpoint_interval(*, active: int) -> float:
+    """Once a second per run, but no more than PLAYGROUND_CHECKPOINTS_PER_SECOND for the whole
+    worker (`active` runs): at 200 streams, one a second each was a fifth of its CPU."""
+    return max(CHECKPOINT_SECONDS, active / settings.PLAYGROUND_CHECKPOINTS_PER_SECOND)
+
+
 async def _checkpoint_every_second(state: RunState) -> None:
-    """Store the text so far, by wall clock: at most once a second, only when something new
-    arrived, never awaited by the stream and never queued behind the previous checkpoint (a
-    slow one delays the next instead)."""
+    """Store the text so far, by wall clock: at most once a second (less often when many runs
+    stream), only when something new arrived, never awaited by the stream and never queued
+    behind the previous checkpoint (a slow one delays the next instead)."""
     stored = 0
     while True:
-        await asyncio.sleep(CHECKPOINT_SECONDS)
+        await asyncio.sleep(checkpoint_interval(active=len(_live)))
         arrived = len(state.text) + len(state.reasoning)
         if arrived != stored:
             stored = arrived

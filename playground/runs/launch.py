@@ -1,9 +1,5 @@
-"""A send or a regenerate in two hops around the start of its runs. The first stores the runs
-(or rejects the send, storing nothing); their tasks start at once; the second draws the frames
-that show them. Drawing after the start overlaps the upstream's own time to first token instead
-of preceding it (for eight panes, ~10 ms of CPU). The sender still sees the accepted frame
-before any delta: a consumer handles one message at a time, and its runs' frames wait behind
-the send that started them."""
+"""A send or a regenerate, from the message to stored runs and the frames that show them: one
+database hop (each hop costs milliseconds of time to first token). The tasks start after it."""
 
 from __future__ import annotations
 
@@ -12,18 +8,31 @@ from dataclasses import dataclass
 from playground.access import SessionAccess
 
 from .frames import accepted_frames, rejected_frame
-from .submit import Accepted, Rejected
+from .submit import Accepted, Rejected, runs_regenerate, runs_submit
 
 
 @dataclass(frozen=True)
 class Launch:
+    accepted: Accepted | None
     html: str  # for the tab that sent it
     started: str = ""  # for the session's other tabs (viewers draw their own)
 
 
-def launch_frames(outcome: Accepted | Rejected, *, access: SessionAccess, reset: bool) -> Launch:
-    """`reset`: the composer empties (a send), or stays as it is (a regenerate)."""
+def launch_send(*, access: SessionAccess, data: dict, simulator_base: str, room: int) -> Launch:
+    outcome = runs_submit(access=access, data=data, simulator_base=simulator_base, room=room)
+    return _launch(outcome, access=access, reset=True)
+
+
+def launch_regenerate(*, access: SessionAccess, run_id, simulator_base: str, room: int) -> Launch:
+    outcome = runs_regenerate(
+        access=access, run_id=run_id, simulator_base=simulator_base, room=room
+    )
+    return _launch(outcome, access=access, reset=False)
+
+
+def _launch(outcome: Accepted | Rejected, *, access: SessionAccess, reset: bool) -> Launch:
     if isinstance(outcome, Rejected):
-        return Launch(html=rejected_frame(outcome))
+        return Launch(accepted=None, html=rejected_frame(outcome))
     frames = accepted_frames(outcome, access=access)
-    return Launch(html=frames.sender if reset else frames.editors, started=frames.editors)
+    html = frames.sender if reset else frames.editors
+    return Launch(accepted=outcome, html=html, started=frames.editors)
