@@ -130,6 +130,14 @@ class Pane(models.Model):
         return f"p{self.pk}"
 
 
+class AttachmentManager(models.Manager):
+    """A file's bytes stay in the database until read (`attachment.data` loads them): every run
+    drawn with its files' names (each final frame) had read whole images and videos."""
+
+    def get_queryset(self) -> models.QuerySet:
+        return super().get_queryset().defer("data")
+
+
 class Attachment(models.Model):
     KINDS = [("image", "Image"), ("video", "Video"), ("document", "Document")]
 
@@ -141,6 +149,8 @@ class Attachment(models.Model):
     size = models.PositiveIntegerField()
     data = models.BinaryField()
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AttachmentManager()
 
     def __str__(self) -> str:
         return self.name

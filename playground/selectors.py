@@ -58,6 +58,19 @@ def panes_of(*, access: SessionAccess) -> list[Pane]:
     return list(access.session.panes.filter(archived=False).select_related("head"))
 
 
+SESSION_SWITCHES = ("sync_system", "sync_params", "sync_history", "blind")
+
+
+def panes_for_send(*, access: SessionAccess) -> list[Pane]:
+    """The panes a send goes to, with their session as it is now (the socket resolved it when
+    it connected; its compare switches may have changed since), in one query. Their heads come
+    from the threads the send reads anyway (`panes_runs`), not from a join here."""
+    panes = list(access.session.panes.filter(archived=False).select_related("session"))
+    for name in SESSION_SWITCHES:
+        setattr(access.session, name, getattr(panes[0].session, name))
+    return panes
+
+
 def pane_get(*, access: SessionAccess, pane_id) -> Pane:
     try:
         number = int(pane_id)

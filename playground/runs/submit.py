@@ -25,6 +25,7 @@ from playground.pane_settings import PaneSettings, PaneSettingsForm
 from playground.providers.types import UpstreamRequest
 from playground.selectors import (
     attachments_get_for,
+    panes_for_send,
     panes_of,
     panes_runs,
     panes_streaming,
@@ -84,9 +85,7 @@ def runs_submit(
     except ObjectDoesNotExist:
         return Rejected((GONE,))
     composer = ComposerForm(data)
-    # The socket resolved the session when it connected; its compare switches may have changed.
-    access.session.refresh_from_db(fields=["sync_system", "sync_params", "sync_history", "blind"])
-    panes = panes_of(access=access)
+    panes = panes_for_send(access=access)
     forms = [PaneSettingsForm(data, pane=pane) for pane in panes]
     invalid = tuple(form for form in forms if not form.is_valid())
     errors = [m for ms in composer.errors.values() for m in ms] if not composer.is_valid() else []
@@ -135,7 +134,7 @@ def _start(*, form: PaneSettingsForm, round: Round, edit_of, files, base, panes,
     pane, settings = form.pane, form.settings()
     if form.seq >= pane.settings_seq:  # (a send with older settings still runs with them)
         services.pane_configure(pane=pane, settings=settings, seq=form.seq)
-    parent, shown = _parent(pane=pane, edit_of=edit_of), pane.head_id
+    parent, shown = _parent(pane=pane, edit_of=edit_of, known=known), pane.head_id
     thread = run_thread(run=parent, runs=known)
     thread = thread_for_request(session=pane.session, thread=thread, panes=panes)
     runs = [
@@ -173,15 +172,16 @@ def _store(*, pane: Pane, round, settings, prompt, parent, files, base, thread, 
     return AcceptedRun(run=run, model=settings.model, request=request, redraw=redraw)
 
 
-def _parent(*, pane: Pane, edit_of: Run | None) -> Run | None:
+def _parent(*, pane: Pane, edit_of: Run | None, known: dict) -> Run | None:
     """Continue the shown thread; an edit branches from where the edited turn started (in
-    every pane: each pane's own run of that round)."""
+    every pane: each pane's own run of that round). `known`: the pane's runs by id."""
+    head = known.get(pane.head_id) if pane.head_id else None
     if edit_of is None:
-        return pane.head
+        return head
     if edit_of.pane_id == pane.pk:
         return edit_of.parent
     same_round = pane.runs.filter(round_id=edit_of.round_id).order_by("created_at").first()
-    return same_round.parent if same_round else pane.head
+    return same_round.parent if same_round else head
 
 
 def runs_regenerate(
