@@ -63,7 +63,8 @@ async def measure(args) -> None:
         await warm_up(env)
         idle, app = await app_costs(env, runs=args.runs, tokens=args.tokens)
         floor = await floor_costs(env, runs=args.runs, tokens=args.tokens)
-    print(f"\nrun_cost: {args.runs} runs of {args.tokens} tokens at {args.rate:g} tokens/s, one tab")
+    shape = f"{args.runs} runs of {args.tokens} tokens at {args.rate:g} tokens/s, one tab"
+    print(f"\nrun_cost: {shape}")
     print(f"app idle: {idle * 1000:.1f} ms of CPU per second")
     for name, costs in (("app (daphne)", app), ("lean direct reader (floor)", floor)):
         per_1k = statistics.median(costs) / args.tokens * 1000
