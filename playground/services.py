@@ -14,7 +14,7 @@ from .access import SessionAccess
 from .catalog import ModelSpec, get_catalog
 from .models import Attachment, Pane, PlaygroundSession, Round, Run
 from .pane_settings import PaneSettings, PaneSettingsForm
-from .runs.records import lease_deadline
+from .runs.records import launch_lease_deadline
 from .runs.workers import worker_id
 from .selectors import branch_leaf
 from .simulator.directive import strip_directives
@@ -177,7 +177,7 @@ def run_create(
             params=settings.values,
             sent_params=settings.sent,
             estimated_input_tokens=estimated_input_tokens,
-            lease_until=lease_deadline(),
+            lease_until=launch_lease_deadline(),
             worker=worker_id(),
         )
         if attachments:

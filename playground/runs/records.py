@@ -90,6 +90,19 @@ def lease_deadline():
     return timezone.now() + timedelta(seconds=settings.PLAYGROUND_RUN_LEASE_SECONDS)
 
 
+LAUNCH_LEASE_SECONDS = 120
+
+
+def launch_lease_deadline():
+    """A stored run's lease until its task starts (then its worker renews it every third of a
+    lease). Under a burst the send that stored it may take many seconds to reach the start: a
+    lease as short as a running run's let another worker's sweep interrupt runs that had not
+    begun (15 of 400 at N=400 on the stack). A worker that dies meanwhile is still found at
+    once on its own host (workers.py)."""
+    seconds = max(LAUNCH_LEASE_SECONDS, settings.PLAYGROUND_RUN_LEASE_SECONDS)
+    return timezone.now() + timedelta(seconds=seconds)
+
+
 def runs_lease_renew(*, run_ids) -> None:
     if run_ids:
         Run.objects.active().filter(pk__in=run_ids).update(lease_until=lease_deadline())
