@@ -264,6 +264,8 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
         last = self.seen.get(run_id)
         if run_id not in self.lagging and (last is None or seq == last + 1):
             return True
+        if run_id not in self.lagging and seq <= last:  # a snapshot already held it
+            return False
         self.lagging.discard(run_id)
         self.waiting_snapshot.add(run_id)
         await executor.snapshot_request(run_id=run_id, reply_to=self.channel_name)
