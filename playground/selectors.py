@@ -6,7 +6,7 @@ from __future__ import annotations
 import string
 from dataclasses import dataclass
 
-from django.db.models import Count, F, Max, Prefetch, Q, Sum
+from django.db.models import Count, F, Max, Q, Sum
 
 from .access import SessionAccess, as_uuid
 from .models import Attachment, Pane, PlaygroundSession, Round, Run
@@ -107,11 +107,10 @@ def pane_runs(*, pane_id) -> dict:
 def panes_runs(*, pane_ids: list) -> dict:
     """`pane_runs` of several panes at once, by pane id: a send to eight panes reads their
     threads in two queries, not sixteen."""
-    files = Prefetch("attachments", queryset=Attachment.objects.defer("data"))
     runs = Run.objects.filter(pane_id__in=pane_ids).select_related("round")
     runs = runs.defer(*HEAVY_RUN_FIELDS, "round__prompt")
     found: dict = {}
-    for run in runs.prefetch_related(files):
+    for run in runs.prefetch_related("attachments"):  # their bytes stay behind (models.py)
         found.setdefault(run.pane_id, {})[run.id] = run
     return found
 
@@ -216,10 +215,7 @@ def attachments_get_for(*, viewer_key: str, ids) -> list[Attachment]:
     wanted = list(dict.fromkeys(as_uuid(i) for i in ids))
     if not wanted:  # most sends: no query at all
         return []
-    found = {
-        a.id: a
-        for a in Attachment.objects.defer("data").filter(owner_key=viewer_key, id__in=wanted)
-    }
+    found = {a.id: a for a in Attachment.objects.filter(owner_key=viewer_key, id__in=wanted)}
     if len(found) != len(wanted):
         raise Attachment.DoesNotExist("attachment not found")
     return [found[i] for i in wanted]

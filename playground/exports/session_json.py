@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-from django.db.models import Prefetch
 from django.utils import timezone
 
 from playground.copying import finished_head, run_parents
@@ -56,9 +55,10 @@ def export_text(data: dict, *, owner_key: str) -> str:
 
 
 def _finished_runs(session: PlaygroundSession) -> list[Run]:
-    files = Prefetch("attachments", queryset=Attachment.objects.defer("data"))
     runs = Run.objects.filter(pane__session=session).exclude(status__in=Run.ACTIVE)
-    return list(runs.select_related("round").prefetch_related(files).order_by("created_at", "id"))
+    return list(
+        runs.select_related("round").prefetch_related("attachments").order_by("created_at", "id")
+    )
 
 
 def money(amount: Decimal | None) -> str | None:

@@ -49,8 +49,10 @@ class AsyncioStream(AsyncNetworkStream):
     async def _wait_turn(self) -> None:
         loop = asyncio.get_running_loop()
         wait = self._next_read - loop.time()
-        if wait > 0:
-            transport = self._writer.transport
+        transport = self._writer.transport
+        if (
+            wait > 0 and transport.is_reading()
+        ):  # (not when the reader's own flow control paused it)
             transport.pause_reading()
             try:
                 await asyncio.sleep(wait)

@@ -192,7 +192,8 @@ async def _consume(*, state: RunState, request, broadcaster: Broadcaster) -> Non
 
 def checkpoint_interval(*, active: int) -> float:
     """Once a second per run, but no more than PLAYGROUND_CHECKPOINTS_PER_SECOND for the whole
-    worker (`active` runs): at 200 streams, one a second each was a fifth of its CPU."""
+    worker (`active` runs): a bound on its database writes however many runs stream (at 200
+    runs they were ~1% of its CPU, so this is a ceiling, not a saving)."""
     return max(CHECKPOINT_SECONDS, active / settings.PLAYGROUND_CHECKPOINTS_PER_SECOND)
 
 
