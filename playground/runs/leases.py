@@ -37,9 +37,12 @@ def leases_keep(*, live_ids: Callable[[], list[str]]) -> None:
 def _renew_forever(live_ids: Callable[[], list[str]]) -> None:
     while True:
         time.sleep(settings.PLAYGROUND_RUN_LEASE_SECONDS / 3)
+        run_ids = _snapshot(live_ids)
+        if not run_ids:  # nothing to renew: leave the database (and its connection) alone
+            continue
         try:
             close_old_connections()
-            records.runs_lease_renew(run_ids=_snapshot(live_ids))
+            records.runs_lease_renew(run_ids=run_ids)
         except Exception:  # the database may be restarting: try again at the next beat
             log.exception("could not renew the run leases")
 

@@ -17,6 +17,7 @@ from playground.accounts.models import MonthlyBudget, Reservation, SpendLedger
 from playground.models import Pane, PlaygroundSession, Run
 from playground.runs import records
 from playground.runs.submit import Accepted, Rejected, runs_submit
+from tests.gates import gated, new_gate, wait_paused
 from tests.playground.test_consumer import connect, frames_until_final
 
 from .helpers import FAST, own_session, room_for, send_data, worst_of
@@ -128,16 +129,18 @@ def ws_send(pane, prompt, **params):
     return json.dumps(send_data(pane, prompt=prompt, **params))
 
 
-@pytest.mark.usefixtures("simulator_url")
-async def test_done_stopped_and_failed_runs_are_settled_to_their_cost(async_client, alice):
+async def test_done_stopped_and_failed_runs_are_settled_to_their_cost(
+    async_client, alice, simulator_url
+):
     session, pane, cookie = await logged_in_page(async_client, alice)
     communicator, connected, _ = await connect(session, cookie)
     assert connected
     await communicator.send_to(text_data=ws_send(pane, f"Quick answer {FAST}"))
     await frames_until_final(communicator)
-    await communicator.send_to(text_data=ws_send(pane, "A long story [[sim tps=40 ttft=0]]"))
+    gate = new_gate()  # never released: the run streams until it is stopped
+    await communicator.send_to(text_data=ws_send(pane, gated("A long story", gate)))
     await communicator.receive_from(timeout=5)
-    await communicator.receive_from(timeout=5)  # streaming now
+    await wait_paused(simulator_url, gate)  # streaming now
     running = await Run.objects.filter(status="streaming").aget()
     await communicator.send_to(text_data=json.dumps({"action": "stop", "run": str(running.id)}))
     await frames_until_final(communicator)

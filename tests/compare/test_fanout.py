@@ -9,6 +9,7 @@ from asgiref.sync import sync_to_async
 from playground import compare
 from playground.access import access_for_owner
 from playground.models import Pane, Run
+from tests.gates import gated, new_gate, wait_paused
 from tests.playground.test_consumer import FAST, connect, frames_until_final, open_page
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("simulator_url")]
@@ -61,12 +62,14 @@ async def test_a_failing_pane_leaves_the_others_alone(async_client):
     await communicator.disconnect()
 
 
-async def test_stopping_one_pane_leaves_the_others_streaming(async_client):
+async def test_stopping_one_pane_leaves_the_others_streaming(async_client, simulator_url):
     session, _, cookie = await open_page(async_client)
     await three_panes(session)
     communicator, _, _ = await connect(session, cookie)
-    await communicator.send_to(text_data=send("Long story [[sim tps=30 ttft=0]]"))
+    gate = new_gate()  # never released: the panes stream until they are stopped
+    await communicator.send_to(text_data=send(gated("Long story", gate)))
     await communicator.receive_from(timeout=5)
+    await wait_paused(simulator_url, gate, streams=3)
     pro = await Run.objects.aget(model_id="seed-2-0-pro")
     await communicator.send_to(text_data=json.dumps({"action": "stop", "run": str(pro.id)}))
     await frames_until_final(communicator, count=1)

@@ -10,13 +10,13 @@ import json
 import re
 import threading
 import time
-import uuid
 
 import httpx
 import psycopg
 import pytest
 from websockets.sync.client import connect
 
+from tests.deploy.gates import gated, new_gate, release, wait_paused
 from tests.deploy.page import composer_message, socket_path
 from tests.stack import StackUnderTest
 
@@ -77,32 +77,6 @@ def send(socket, page, prompt: str, *, repeat: int = 1) -> str:
         frame = socket.recv(timeout=max(deadline - time.monotonic(), 0.01))
         if RESET in frame or 'id="composer-errors"' in frame:
             return frame
-
-
-def gated(prompt: str, gate: str) -> str:
-    return f"{prompt} [[sim tps=0 ttft=0 gate={gate} after=1]]"
-
-
-def new_gate() -> str:
-    return f"g{uuid.uuid4().hex[:12]}"
-
-
-def paused(stack, gate: str) -> int:
-    bases = [f"http://{address}/simulator/v1/gates/{gate}" for address in stack.worker_addresses]
-    return sum(httpx.get(base, timeout=5).json().get("waiting", 0) for base in bases)
-
-
-def wait_paused(stack, gate: str, *, streams: int, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while paused(stack, gate) < streams:
-        assert time.monotonic() < deadline, f"fewer than {streams} streams paused at {gate}"
-        time.sleep(0.05)
-
-
-def release(stack, gate: str) -> None:
-    for address in stack.worker_addresses:
-        url = f"http://{address}/simulator/v1/gates/{gate}/release"
-        httpx.post(url, timeout=5).raise_for_status()
 
 
 def query(stack, sql: str, *args) -> list[tuple]:

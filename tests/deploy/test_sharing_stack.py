@@ -12,8 +12,9 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
+from tests.deploy.gates import gated, new_gate, release, wait_paused
 from tests.deploy.page import composer_message, socket_path
-from tests.deploy.test_stack import RUN_ID, SLOW, frames_of
+from tests.deploy.test_stack import RUN_ID, frames_of
 
 SHARE_URL = re.compile(r'id="share-url" readonly value="[^"]*/s/([\w-]+)/"')
 
@@ -43,13 +44,17 @@ def test_a_viewer_on_the_other_worker_follows_the_run_until_revoked(stack, owner
     shared = httpx.get(f"{stack.url}/s/{token}/")
     assert shared.status_code == 200 and shared.headers["x-robots-tag"] == "noindex, nofollow"
     assert socket_path(shared.text) == f"/ws/share/{token}/"
+    gate = new_gate()
     with owner_socket(stack, owner) as tab:
-        tab.send(composer_message(owner.page.text, prompt=f"{SLOW} Tell me about harbours."))
+        tab.send(composer_message(owner.page.text, prompt=gated("Tell me about harbours.", gate)))
         run_id = RUN_ID.search(tab.recv(timeout=10)).group(1)
+        wait_paused(stack, gate, streams=1)  # still live when the viewer joins, however slow
         viewer_url = stack.url.replace("http", "ws", 1) + f"/ws/share/{token}/"
         with connect(viewer_url, origin=stack.url, open_timeout=10) as viewer:
-            frames = frames_of(viewer, run_id, count=2)
-            assert all("ws-send" not in frame for frame in frames)
+            snapshot = frames_of(viewer, run_id, count=1)[0]
+            release(stack, gate)
+            assert 'class="body streaming"' in snapshot and "ws-send" not in snapshot
+            assert "ws-send" not in frames_of(viewer, run_id, count=1)[0]
             link = re.search(
                 r'<tr id="share-([0-9a-f-]+)"',
                 owner.get(f"/sessions/{owner.session_id}/shares/").text,

@@ -15,11 +15,11 @@ from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
 from deploy.processes import free_port, port_is_free
+from tests.deploy.gates import gated, new_gate, release, wait_paused
 from tests.deploy.page import composer_message, socket_path
 from tests.live import ROOT
 
 RUN_ID = re.compile(r'id="run-([0-9a-f]{8}-[0-9a-f-]{27})')
-SLOW = "[[sim tps=40 ttft=0]]"  # a run of ~2 s, long enough to join it from elsewhere
 
 
 def open_page(stack) -> httpx.Response:
@@ -44,6 +44,14 @@ def frames_of(socket, run_id: str, *, count: int, seconds: float = 15) -> list[s
         if run_id in frame:
             frames.append(frame)
     return frames
+
+
+def next_final(socket, run_id: str, *, seconds: float = 30) -> str:
+    """The run's final frame: the one that swaps in its finished article."""
+    deadline = time.monotonic() + seconds
+    while "data-run-final" not in (frame := frames_of(socket, run_id, count=1)[0]):
+        assert time.monotonic() < deadline, "the run's final frame never came"
+    return frame
 
 
 def test_nginx_serves_the_page_from_a_worker(stack):
@@ -89,14 +97,19 @@ def test_a_websocket_without_the_page_cookie_is_refused(stack):
 
 
 def test_a_run_started_on_one_worker_streams_to_a_page_on_the_other(stack):
-    page = open_page(stack)
+    page, gate = open_page(stack), new_gate()
     with open_socket(stack, page) as first:
-        first.send(composer_message(page.text, prompt=f"{SLOW} Tell me about nginx."))
+        first.send(composer_message(page.text, prompt=gated("Tell me about nginx.", gate)))
         run_id = RUN_ID.search(first.recv(timeout=10)).group(1)
+        wait_paused(stack, gate, streams=1)
         # least_conn sends the second socket to the worker without one: the run's frames
-        # (a snapshot, then deltas) reach it only through Redis.
+        # reach it only through Redis. Paused at the gate, the run is still live when it joins.
         with open_socket(stack, page) as second:
-            assert len(frames_of(second, run_id, count=2)) == 2
+            snapshot = frames_of(second, run_id, count=1)[0]
+            release(stack, gate)
+            final = next_final(second, run_id)
+    assert 'class="body streaming"' in snapshot
+    assert 'class="run status-done"' in final
     sockets = stack.upstreams(socket_path(page.text), count=2)
     assert sorted(sockets) == sorted(stack.worker_addresses)
 

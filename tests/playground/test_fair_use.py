@@ -6,9 +6,7 @@ import asyncio
 import json
 import re
 import time
-import uuid
 
-import httpx
 import pytest
 from asgiref.sync import sync_to_async
 from django.core.cache import cache
@@ -17,6 +15,7 @@ from playground import compare, limits, services
 from playground.access import access_for_owner
 from playground.catalog import get_catalog
 from playground.models import Pane, Run
+from tests.gates import gated, new_gate, release, wait_paused
 from tests.live import rate_window_ahead
 from tests.playground.helpers import add_run
 from tests.playground.test_consumer import FAST, connect, form, frames_until_final, open_page
@@ -37,28 +36,6 @@ def _fresh_counters():
 def repeated(message: str, times: int) -> str:
     """The composer's message with Repeat set."""
     return json.dumps(json.loads(message) | {"repeat": str(times)})
-
-
-def gated(prompt: str, gate: str) -> str:
-    """A prompt whose stream pauses after its first token until the test releases the gate, so
-    the run is streaming for as long as the test needs, however loaded the machine is."""
-    return f"{prompt} [[sim tps=0 ttft=0 gate={gate} after=1]]"
-
-
-async def wait_paused(simulator_url: str, gate: str, *, streams: int = 1, seconds: float = 20):
-    async with httpx.AsyncClient() as client:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            state = (await client.get(f"{simulator_url}/gates/{gate}")).json()
-            if state.get("waiting", 0) >= streams:
-                return
-            await asyncio.sleep(0.05)
-    raise AssertionError(f"no {streams} streams paused at gate {gate}")
-
-
-async def release(simulator_url: str, gate: str) -> None:
-    async with httpx.AsyncClient() as client:
-        (await client.post(f"{simulator_url}/gates/{gate}/release")).raise_for_status()
 
 
 async def second_session_of(session):
@@ -85,7 +62,7 @@ async def test_a_send_over_the_persons_run_cap_is_answered_busy_and_nothing_is_s
 ):
     settings.PLAYGROUND_MAX_RUNS_PER_PERSON = 2
     session, pane, cookie = await open_page(async_client)
-    gate = f"g{uuid.uuid4().hex[:12]}"
+    gate = new_gate()
     first, _, _ = await connect(session, cookie)
     await first.send_to(text_data=repeated(form(pane, gated("Rivers", gate)), 2))
     await wait_paused(simulator_url, gate, streams=2)
@@ -186,7 +163,7 @@ async def test_a_run_nobody_watches_is_stopped_with_the_reason(
 ):
     settings.PLAYGROUND_UNWATCHED_STOP_SECONDS = 2
     session, pane, cookie = await open_page(async_client)
-    gate = f"g{uuid.uuid4().hex[:12]}"
+    gate = new_gate()
     communicator, _, _ = await connect(session, cookie)
     await communicator.send_to(text_data=form(pane, gated("An endless tale", gate)))
     await wait_paused(simulator_url, gate)
@@ -205,7 +182,7 @@ async def test_a_run_nobody_watches_is_stopped_with_the_reason(
 async def test_a_watched_run_outlives_the_limit(async_client, settings, simulator_url):
     settings.PLAYGROUND_UNWATCHED_STOP_SECONDS = 1
     session, pane, cookie = await open_page(async_client)
-    gate = f"g{uuid.uuid4().hex[:12]}"
+    gate = new_gate()
     communicator, _, _ = await connect(session, cookie)
     await communicator.send_to(text_data=form(pane, gated("A long watch", gate)))
     await wait_paused(simulator_url, gate)
@@ -226,7 +203,7 @@ async def test_a_share_viewer_keeps_the_run_going_after_the_owner_leaves(
     session, pane, cookie = await open_page(async_client)
     viewer, connected, _ = await follow(await share(async_client, session))
     assert connected
-    gate = f"g{uuid.uuid4().hex[:12]}"
+    gate = new_gate()
     owner, _, _ = await connect(session, cookie)
     await owner.send_to(text_data=form(pane, gated("A shared tale", gate)))
     await wait_paused(simulator_url, gate)

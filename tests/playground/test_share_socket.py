@@ -16,6 +16,7 @@ from django.utils import timezone
 from playground.asgi import application
 from playground.models import Pane, Run, ShareLink
 from playground.share_consumer import _still_open
+from tests.gates import gated, new_gate, release, wait_paused
 from tests.playground.helpers import SHARE_URL
 from tests.playground.test_consumer import (
     FAST,
@@ -106,23 +107,30 @@ async def owner_streaming(async_client, prompt: str):
     return pane, token, owner
 
 
-async def test_a_viewer_joining_mid_stream_gets_a_snapshot_then_the_rest(async_client):
-    _, token, owner = await owner_streaming(async_client, "Ships [[sim tps=60 ttft=0]]")
-    await owner.receive_from(timeout=5)  # the first text: the run is under way
+async def test_a_viewer_joining_mid_stream_gets_a_snapshot_then_the_rest(
+    async_client, simulator_url
+):
+    gate = new_gate()
+    _, token, owner = await owner_streaming(async_client, gated("Ships", gate))
+    await wait_paused(simulator_url, gate)  # the run is under way, and stays so
     viewer, _, _ = await follow(token)
-    frames = await frames_until_final(viewer)
+    snapshot = await viewer.receive_from(timeout=5)
+    await release(simulator_url, gate)
+    await frames_until_final(viewer)
     run = await Run.objects.aget()
     assert re.search(
-        rf'<div id="run-{run.id}-body" class="body streaming" hx-swap-oob="true"', frames[0]
+        rf'<div id="run-{run.id}-body" class="body streaming" hx-swap-oob="true"', snapshot
     )
-    assert run.status == "done" and "Stop" not in frames[-1]
+    assert run.status == "done" and "Stop" not in snapshot
     await frames_until_final(owner)
     await owner.disconnect()
     await viewer.disconnect()
 
 
-async def test_a_viewer_can_send_stop_or_rerun_nothing(async_client):
-    pane, token, owner = await owner_streaming(async_client, "Slowly [[sim tps=30 ttft=0]]")
+async def test_a_viewer_can_send_stop_or_rerun_nothing(async_client, simulator_url):
+    gate = new_gate()
+    pane, token, owner = await owner_streaming(async_client, gated("Slowly", gate))
+    await wait_paused(simulator_url, gate)  # streaming until the owner stops it
     run = await Run.objects.aget()
     viewer, _, _ = await follow(token)
     await viewer.receive_from(timeout=5)  # the snapshot of the streaming run
