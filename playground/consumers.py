@@ -12,7 +12,7 @@ from django.core.exceptions import ObjectDoesNotExist
 
 from .access import SessionAccess, access_for_owner, viewer_key_for
 from .backlog import socket_backlog
-from .runs import executor
+from .runs import executor, sweeps
 from .runs.frames import (
     DELTA,
     FINAL,
@@ -24,6 +24,7 @@ from .runs.frames import (
     started_frame,
 )
 from .runs.launch import Launch, launch_regenerate, launch_send
+from .runs.live import capacity_left
 from .runs.persist import on_socket_thread
 from .runs.submit import runs_started
 from .runs.upstream import simulator_base_from_scope
@@ -104,8 +105,8 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
         for run_id in await on_socket_thread(_active_run_ids)(self.access):
             await self.watch(run_id, resync=True)
         # Runs whose worker is gone end now, and this socket already follows them.
-        await executor.runs_sweep(session_id=self.access.session_id)
-        executor.heartbeat_ensure()
+        await sweeps.runs_sweep(session_id=self.access.session_id)
+        sweeps.heartbeat_ensure()
 
     async def disconnect(self, code):
         if getattr(self, "access", None) is None:
@@ -148,14 +149,14 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
     async def on_send(self, message: dict):
         launch = await on_socket_thread(launch_send)(
             access=self.access, data=message, simulator_base=self.simulator_base,
-            room=executor.capacity_left(),
+            room=capacity_left(),
         )  # fmt: skip
         await self.start(launch)
 
     async def on_regenerate(self, message: dict):
         launch = await on_socket_thread(launch_regenerate)(
             access=self.access, run_id=message.get("run"), simulator_base=self.simulator_base,
-            room=executor.capacity_left(),
+            room=capacity_left(),
         )  # fmt: skip
         await self.start(launch)
 

@@ -13,13 +13,11 @@ import asyncio
 import contextlib
 import logging
 import time
-from dataclasses import dataclass
 
 from channels.layers import get_channel_layer
 from django.conf import settings
 
 from playground.catalog import ModelSpec
-from playground.models import Run
 from playground.providers.redact import Redactor, redact_data, secrets_of
 from playground.providers.types import Failure, ReasoningDelta, Retrying, TextDelta
 from playground.redaction import context_with_secrets
@@ -36,38 +34,22 @@ from .frames import (
     run_frame,
     snapshot_frame,
 )
-from .leases import leases_keep
+from .live import live_add, live_all, live_count, live_get
 from .persist import on_run_thread
 from .state import RunState, what_was_kept
 from .submit import Accepted, AcceptedRun
+from .sweeps import heartbeat_ensure
 from .upstream import http_client, limits_from_settings
-from .watchers import watchers_ensure
 from .wire import recorded_call, stream
 
 log = logging.getLogger(__name__)
 CHECKPOINT_SECONDS = 1.0
-SINGLE_WORKER_SWEEP_SECONDS = 30.0
-
-
-@dataclass
-class LiveRun:
-    state: RunState
-    task: asyncio.Task
-
-
-_live: dict[str, LiveRun] = {}
-_heartbeat: asyncio.Task | None = None
-_started_clean = False  # the first sweep of this process has run
-
-
-def capacity_left() -> int:
-    return settings.PLAYGROUND_MAX_ACTIVE_RUNS - len(_live)
 
 
 def runs_start(*, accepted: Accepted) -> None:
     for item in accepted.runs:
         run_start(item=item)
-    heartbeat_ensure()
+    heartbeat_ensure()  # the first run of this process starts the leases and sweeps
 
 
 def run_start(*, item: AcceptedRun) -> asyncio.Task:
@@ -82,31 +64,22 @@ def run_start(*, item: AcceptedRun) -> asyncio.Task:
         _run_task(state=state, request=item.request, model=item.model),
         context=context_with_secrets(state.redact.secrets),  # and its log lines lose them too
     )
-    _live[state.run_id] = LiveRun(state=state, task=task)
-    task.add_done_callback(lambda _: _live.pop(state.run_id, None))
+    live_add(state=state, task=task)
     return task
 
 
 async def run_stop(*, run_id) -> None:
-    live = _live.get(str(run_id))
+    live = live_get(run_id)
     if live is not None:
         live.task.cancel()
         return
     await get_channel_layer().group_send(control_group(run_id), {"type": "run.stop"})
 
 
-def run_stop_unwatched(run_id: str, reason: str) -> None:
-    """Stop a run of this worker that nobody watches; `reason` is stored and shown with it."""
-    live = _live.get(run_id)
-    if live is not None:
-        live.state.stop_reason = reason
-        live.task.cancel()
-
-
 async def runs_drain(*, seconds: float = 8.0) -> int:
     """The worker is shutting down (SIGTERM): every run in flight ends as interrupted, with its
     text, tokens and cost stored, and its viewers told; then the worker may exit."""
-    live = list(_live.values())
+    live = live_all()
     for run in live:
         run.state.interrupted = True
         run.task.cancel()
@@ -140,7 +113,7 @@ async def _membership(change, group: str, channel: str, *, attempts: int = 3) ->
 
 
 async def snapshot_request(*, run_id: str, reply_to: str) -> None:
-    live = _live.get(run_id)
+    live = live_get(run_id)
     if live is None:  # streamed by another worker (or already over): ask whoever has it
         message = {"type": "run.sync", "reply_to": reply_to}
         await publish(get_channel_layer(), control_group(run_id), message)
@@ -203,7 +176,7 @@ async def _checkpoint_every_second(state: RunState) -> None:
     behind the previous checkpoint (a slow one delays the next instead)."""
     stored = 0
     while True:
-        await asyncio.sleep(checkpoint_interval(active=len(_live)))
+        await asyncio.sleep(checkpoint_interval(active=live_count()))
         arrived = len(state.text) + len(state.reasoning)
         if arrived != stored:
             stored = arrived
@@ -259,68 +232,3 @@ async def _control_loop(*, state: RunState, layer, owner: asyncio.Task) -> None:
     finally:
         with contextlib.suppress(Exception):
             await layer.group_discard(control_group(state.run_id), channel)
-
-
-# --- Leases: this worker's runs stay claimed; runs of a dead worker are interrupted -------------
-
-
-def heartbeat_ensure() -> None:
-    """Leases are renewed from a thread (see leases.py); the loop sweeps other workers' runs."""
-    global _heartbeat
-    leases_keep(live_ids=lambda: list(_live))
-    watchers_ensure(live_ids=lambda: list(_live), stop=run_stop_unwatched)
-    if _heartbeat is None or _heartbeat.done():
-        _heartbeat = asyncio.create_task(_sweep_forever())
-
-
-def sweep_period() -> float:
-    """Several workers sweep each other's runs a few times per lease. A single worker has no
-    one else's runs to find once its first sweep has run, only the rare run stored but never
-    started and budgets left unsettled: a slow beat is enough (each sweep is milliseconds of
-    CPU, which at one sweep every two seconds was a tenth of a lone stream's cost)."""
-    if settings.PLAYGROUND_SINGLE_WORKER:
-        return SINGLE_WORKER_SWEEP_SECONDS
-    return settings.PLAYGROUND_RUN_LEASE_SECONDS / 3
-
-
-async def _sweep_forever() -> None:
-    period = sweep_period()
-    while True:
-        await asyncio.sleep(period)
-        try:
-            await runs_sweep()
-        except Exception:  # the database may be restarting: try again next beat
-            log.exception("the sweep of expired runs failed")
-
-
-async def runs_sweep(*, session_id=None) -> list[str]:
-    """Interrupt active runs whose lease ran out, and show it to whoever watches them. The
-    first sweep of a single-worker install takes every active run: none can be streaming."""
-    global _started_clean
-    everything = settings.PLAYGROUND_SINGLE_WORKER and not _started_clean
-    ended = await on_run_thread(_sweep_and_render)(
-        session_id=None if everything else session_id, keep=set(_live), everything=everything
-    )
-    _started_clean = True
-    layer = get_channel_layer()
-    for run_id, html in ended.items():
-        event = frame_event(run_id=run_id, seq=1 << 30, kind=FINAL, html=html)
-        await publish(layer, frames_group(run_id), event)
-    return list(ended)
-
-
-def runs_sweep_here(*, session_id) -> None:
-    """The same sweep from a page view (a database thread), so a reload right after a crash or
-    restart shows the run interrupted rather than streaming."""
-    global _started_clean
-    everything = settings.PLAYGROUND_SINGLE_WORKER and not _started_clean
-    records.runs_interrupt_expired(
-        session_id=None if everything else session_id, keep=set(_live), everything=everything
-    )
-    _started_clean = True
-
-
-def _sweep_and_render(*, session_id, keep: set[str], everything: bool) -> dict[str, str]:
-    ended = records.runs_interrupt_expired(session_id=session_id, keep=keep, everything=everything)
-    runs = Run.objects.select_related("pane__session").filter(pk__in=ended)
-    return {str(run.id): run_frame(run) for run in runs}

@@ -13,7 +13,7 @@ from playground import services
 from playground.ledger import session_ledger
 from playground.page_context import page_context
 from playground.rounds import round_summary_context
-from playground.runs.executor import runs_sweep_here
+from playground.runs.sweeps import runs_sweep_here
 from playground.selectors import SESSION_SORTS, session_latest_for, sessions_for
 from playground.unusable_text import one_line
 

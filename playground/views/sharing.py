@@ -19,7 +19,7 @@ from playground.copying import session_copy
 from playground.ledger import session_ledger
 from playground.page_context import page_context
 from playground.redaction import known_secrets, scrub
-from playground.runs.executor import runs_sweep_here
+from playground.runs.sweeps import runs_sweep_here
 from playground.sharing import (
     LIFETIMES,
     share_access,

@@ -9,7 +9,7 @@ import pytest
 from channels.layers import get_channel_layer
 
 from playground.models import Run
-from playground.runs import executor
+from playground.runs import sweeps
 from playground.runs.frames import DELTA, SNAPSHOT, frame_event, frames_group
 from tests.playground.test_consumer import connect, open_page
 
@@ -18,7 +18,7 @@ pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("
 
 async def test_a_delta_the_snapshot_already_held_is_dropped_and_the_next_one_shown(async_client):
     session, pane, cookie = await open_page(async_client)
-    await executor.runs_sweep()  # this worker's first sweep, which takes every active run, is done
+    await sweeps.runs_sweep()  # this worker's first sweep, which takes every active run, is done
     run = await Run.objects.acreate(
         pane=pane, prompt="streaming elsewhere", provider_id="simulator",
         model_id="seed-2-0-mini", model_name="Seed 2.0 Mini", dialect="chat",
