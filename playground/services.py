@@ -162,8 +162,10 @@ def run_create(
     attachments: list[Attachment],
     estimated_input_tokens: int,
 ) -> Run:
-    """Store the run as streaming (its task starts right after) and show it in its pane."""
-    with transaction.atomic():
+    """Store the run as streaming (its task starts right after) and show it in its pane. Inside
+    a send's transaction no savepoint of its own (two round trips per run): a failure here
+    undoes the whole send anyway."""
+    with transaction.atomic(savepoint=False):
         run = Run.objects.create(
             pane=pane,
             round=round,

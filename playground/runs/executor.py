@@ -18,6 +18,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 from playground.catalog import ModelSpec
+from playground.models import Pane, Run
 from playground.providers.redact import Redactor, redact_data, secrets_of
 from playground.providers.types import Failure, ReasoningDelta, Retrying, TextDelta
 from playground.redaction import context_with_secrets
@@ -59,6 +60,7 @@ def run_start(*, item: AcceptedRun) -> asyncio.Task:
         model=item.model,
         estimated_input_tokens=run.estimated_input_tokens or 0,
         redact=Redactor(secrets_of(item.request)),
+        owner_key=_owner_of(run),
     )
     task = asyncio.create_task(
         _run_task(state=state, request=item.request, model=item.model),
@@ -66,6 +68,14 @@ def run_start(*, item: AcceptedRun) -> asyncio.Task:
     )
     live_add(state=state, task=task)
     return task
+
+
+def _owner_of(run: Run) -> str | None:
+    """The owner's key when the send loaded the run's pane and session (it does): the end of
+    the run then need not look it up again. None: run_finish looks it up."""
+    if not Run.pane.is_cached(run) or not Pane.session.is_cached(run.pane):
+        return None
+    return run.pane.session.owner_key
 
 
 async def run_stop(*, run_id) -> None:
@@ -189,8 +199,8 @@ async def _checkpoint_every_second(state: RunState) -> None:
             )
 
 
-def _finish_and_render(*, run_id: str, fields: dict, cost) -> str:
-    run = records.run_finish(run_id=run_id, fields=fields, cost=cost)
+def _finish_and_render(*, run_id: str, fields: dict, cost, owner_key: str | None) -> str:
+    run = records.run_finish(run_id=run_id, fields=fields, cost=cost, owner_key=owner_key)
     return run_frame(run)
 
 
@@ -199,7 +209,7 @@ async def _finish(*, state: RunState, request, model: ModelSpec, layer) -> None:
     call = redact_data(recorded_call(request=request, model=model), state.redact)
     fields = state.final_fields() | {"request": call}
     finishing = on_run_thread(_finish_and_render)(
-        run_id=state.run_id, fields=fields, cost=state.cost()
+        run_id=state.run_id, fields=fields, cost=state.cost(), owner_key=state.owner_key
     )
     html = await asyncio.shield(finishing)
     event = frame_event(run_id=state.run_id, seq=state.seq + 1, kind=FINAL, html=html)

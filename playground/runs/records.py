@@ -47,14 +47,15 @@ def run_checkpoint(
     )
 
 
-def run_finish(*, run_id, fields: dict, cost: Cost | None) -> Run:
+def run_finish(*, run_id, fields: dict, cost: Cost | None, owner_key: str | None = None) -> Run:
+    """The run's end, stored once with its cost and budget settled. `owner_key`: the session
+    owner's, when the caller knows it (else it is looked up)."""
     if cost is not None:
         fields |= cost_fields(cost)
     # A model that repeats a key the server holds (or a provider that echoes it): never stored.
     # The run's task took them out already; this is the second line, with the keys as they are now.
     if any(fields.get(name) for name in (*SAID, "request")):
-        owner = Run.objects.filter(pk=run_id).values_list("pane__session__owner_key", flat=True)
-        keys = known_secrets(owner_key=owner.first() or "")
+        keys = known_secrets(owner_key=_owner(run_id) if owner_key is None else owner_key)
         fields |= {name: scrub(fields[name], keys) for name in SAID if fields.get(name)}
         fields["request"] = scrub_data(fields.get("request") or {}, keys)
     _log_end(run_id, fields)
@@ -62,6 +63,11 @@ def run_finish(*, run_id, fields: dict, cost: Cost | None) -> Run:
         Run.objects.active().filter(pk=run_id).update(lease_until=None, **fields)
         budget_settle(run_id=run_id, cost=cost.total if cost is not None else None)
     return Run.objects.select_related("pane__session", "round").get(pk=run_id)
+
+
+def _owner(run_id) -> str:
+    owner = Run.objects.filter(pk=run_id).values_list("pane__session__owner_key", flat=True)
+    return owner.first() or ""
 
 
 def _log_end(run_id, fields: dict) -> None:
