@@ -50,9 +50,9 @@ class AsyncioStream(AsyncNetworkStream):
         loop = asyncio.get_running_loop()
         wait = self._next_read - loop.time()
         transport = self._writer.transport
-        if (
-            wait > 0 and transport.is_reading()
-        ):  # (not when the reader's own flow control paused it)
+        # A transport the reader's own flow control paused is left to it: resuming it here
+        # would override that back-pressure.
+        if wait > 0 and transport.is_reading():
             transport.pause_reading()
             try:
                 await asyncio.sleep(wait)
