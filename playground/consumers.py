@@ -201,10 +201,20 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
         wanted = message.get("runs", [])[:MAX_RESYNC_RUNS]  # a list of text (ws_messages)
         ended, streaming = await on_socket_thread(_resync_split)(self.access, wanted)
         for run_id, frame in ended.items():
+            if self._follows(run_id):
+                continue  # its last deltas and then its final frame are queued for this socket
             await self.send(text_data=frame)
             await self.unwatch(run_id)  # its group's own final frame would come a second time
         for run_id in streaming - self.watching:
             await self.watch(run_id, resync=True)
+
+    def _follows(self, run_id: str) -> bool:
+        """This socket gets the run's frames (it was in the run's group while the run streamed,
+        and has no gap to repair): the final frame will come after the deltas still queued.
+        Drawing it from the database now would drop those deltas, and the end of the answer
+        would only appear with the final frame."""
+        followed = run_id in self.watching and run_id in self.seen
+        return followed and run_id not in self.waiting_snapshot
 
     async def unwatch(self, run_id: str):
         if run_id in self.watching:

@@ -4,6 +4,7 @@ gap; asking for another snapshot then, at the end of a run, left the page withou
 deltas until the final frame (seen twice in a 10-minute soak)."""
 
 import asyncio
+import json
 
 import pytest
 from channels.layers import get_channel_layer
@@ -11,7 +12,8 @@ from channels.layers import get_channel_layer
 from playground.models import Run
 from playground.runs import sweeps
 from playground.runs.frames import DELTA, SNAPSHOT, frame_event, frames_group
-from tests.playground.test_consumer import connect, open_page
+from tests.gates import gated, new_gate, release, wait_paused
+from tests.playground.test_consumer import connect, form, frames_until_final, open_page, streamed
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("simulator_url")]
 
@@ -41,4 +43,30 @@ async def test_a_delta_the_snapshot_already_held_is_dropped_and_the_next_one_sho
     await frame(6, DELTA, "<p>six</p>")
     assert "snapshot up to five" in await communicator.receive_from(timeout=5)
     assert "six" in await communicator.receive_from(timeout=5)
+    await communicator.disconnect()
+
+
+async def test_a_resync_as_the_run_ends_leaves_its_last_deltas_and_final_frame_in_order(
+    async_client, simulator_url
+):
+    """A page asks to resync when its socket opens; if the run ends meanwhile, its last deltas
+    and then its final frame are already queued for this socket. The final frame drawn from the
+    database must not overtake them: that dropped them, and the end of the answer appeared only
+    with the final frame (seen once in a 10-minute soak)."""
+    session, pane, cookie = await open_page(async_client)
+    communicator, _, _ = await connect(session, cookie)
+    gate = new_gate()
+    prompt = gated("Tell me about tides", gate)
+    await communicator.send_to(text_data=form(pane, prompt, enable_thinking=None))
+    await communicator.receive_from(timeout=5)  # accepted
+    await wait_paused(simulator_url, gate)
+    assert "-answer" in await communicator.receive_from(timeout=5)  # the first token's delta
+    run = await Run.objects.aget()
+    await Run.objects.filter(pk=run.pk).aupdate(status="done")  # stored as ended, frames to come
+    await communicator.send_to(text_data=json.dumps({"action": "resync", "runs": [str(run.id)]}))
+    await communicator.send_to(text_data=json.dumps({"action": "no such action"}))
+    assert 'id="composer-errors"' in await communicator.receive_from(timeout=5)  # nothing first
+    await release(simulator_url, gate)
+    frames = await frames_until_final(communicator)
+    assert streamed(frames[:-1], "answer"), "the deltas after the resync were dropped"
     await communicator.disconnect()
