@@ -3,14 +3,20 @@ run groups. Runs belong to the server; closing the socket never stops them."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import functools
 import logging
 
 from autobahn.exception import Disconnected
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
+from channels.layers import get_channel_layer
+from channels.utils import await_many_dispatch
 from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 
-from .access import SessionAccess, access_for_owner, viewer_key_for
+from .access import SessionAccess
 from .backlog import socket_backlog
 from .runs import executor, sweeps
 from .runs.frames import (
@@ -19,17 +25,21 @@ from .runs.frames import (
     SNAPSHOT,
     errors_frame,
     publish,
-    run_frame,
     session_group,
-    started_frame,
 )
 from .runs.launch import Launch, launch_regenerate, launch_send
 from .runs.live import capacity_left
 from .runs.persist import on_socket_thread
-from .runs.submit import runs_started
 from .runs.upstream import simulator_base_from_scope
 from .runs.watchers import session_unwatch, session_watch
-from .selectors import run_get, runs_active_in, runs_of_session
+from .selectors import run_get
+from .socket_reads import (
+    access_for_scope,
+    active_run_ids,
+    ended_frames,
+    resync_split,
+    viewer_started_frame,
+)
 from .ws_messages import MAX_RESYNC_RUNS, BadMessage, parse
 
 log = logging.getLogger(__name__)
@@ -45,48 +55,22 @@ READ_ONLY = (
 )
 
 
-def _access_for_scope(scope) -> SessionAccess | None:
-    session = scope.get("session")
-    key = viewer_key_for(
-        user=scope.get("user"), session_key=session.session_key if session else None
-    )
-    try:
-        return access_for_owner(
-            viewer_key=key, session_id=scope["url_route"]["kwargs"]["session_id"]
-        )
-    except ObjectDoesNotExist:
-        return None
-
-
-def _ended_frames(access: SessionAccess, run_ids: list[str]) -> dict[str, str]:
-    """Final frames of the given runs of this session that are no longer streaming."""
-    runs = runs_of_session(access=access, run_ids=run_ids)
-    ended = [run for run in runs if not run.is_active]
-    return {str(run.id): run_frame(run, can_edit=access.can_edit) for run in ended}
-
-
-def _resync_split(access: SessionAccess, run_ids: list[str]) -> tuple[dict[str, str], set[str]]:
-    """Of the given ids, this session's runs: final frames of those that ended, and the ids of
-    those still streaming (anything else, another session's run or no id at all, is ignored)."""
-    runs = runs_of_session(access=access, run_ids=run_ids)
-    ended = [run for run in runs if not run.is_active]
-    frames = {str(run.id): run_frame(run, can_edit=access.can_edit) for run in ended}
-    return frames, {str(run.id) for run in runs if run.is_active}
-
-
-def _started_frame(access: SessionAccess, run_ids: list[str]) -> str:
-    """A share viewer's own drawing of runs that started (no actions)."""
-    return started_frame(runs_started(access=access, run_ids=run_ids), can_edit=False)
-
-
-def _active_run_ids(access: SessionAccess) -> list[str]:
-    return [str(run.id) for run in runs_active_in(session=access.session)]
-
-
 class PlaygroundConsumer(AsyncWebsocketConsumer):
+    async def __call__(self, scope, receive, send):
+        """Channels' own consumer loop with a third source: the inbox, where runs streaming on
+        this worker put their frames (runs/live.py). One message at a time, from any source."""
+        self.scope, self.base_send = scope, send
+        self.inbox = asyncio.Queue(maxsize=settings.PLAYGROUND_SOCKET_INBOX_FRAMES)
+        self.channel_layer = get_channel_layer(self.channel_layer_alias)
+        self.channel_name = await self.channel_layer.new_channel()
+        self.channel_receive = functools.partial(self.channel_layer.receive, self.channel_name)
+        with contextlib.suppress(StopConsumer):
+            sources = [receive, self.channel_receive, self.inbox.get]
+            await await_many_dispatch(sources, self.dispatch)
+
     async def resolve(self) -> SessionAccess | None:
         """Who this socket is: the session's owner here (a share link's viewer elsewhere)."""
-        return await on_socket_thread(_access_for_scope)(self.scope)
+        return await on_socket_thread(access_for_scope)(self.scope)
 
     async def connect(self):
         self.access = await self.resolve()
@@ -102,7 +86,7 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
         await self.channel_layer.group_add(session_group(self.access.session_id), self.channel_name)
         await self.accept()
         session_watch(session_id=self.access.session_id)  # its runs are watched: keep them going
-        for run_id in await on_socket_thread(_active_run_ids)(self.access):
+        for run_id in await on_socket_thread(active_run_ids)(self.access):
             await self.watch(run_id, resync=True)
         # Runs whose worker is gone end now, and this socket already follows them.
         await sweeps.runs_sweep(session_id=self.access.session_id)
@@ -168,9 +152,11 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
         if launch.accepted is None:
             await self.send(text_data=launch.html)
             return
+        # Started first, then followed: a run of this worker is followed through the inbox,
+        # joined without suspending, so its first frame cannot come before that.
+        executor.runs_start(accepted=launch.accepted)
         for item in launch.accepted.runs:
             await self.watch(str(item.run.id), resync=False)
-        executor.runs_start(accepted=launch.accepted)
         await self.send(text_data=launch.html)
         started = {
             "type": "session.started",
@@ -192,14 +178,14 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
 
     async def on_stop_all(self, message: dict):
         if self.access.can_edit:
-            for run_id in await on_socket_thread(_active_run_ids)(self.access):
+            for run_id in await on_socket_thread(active_run_ids)(self.access):
                 await executor.run_stop(run_id=run_id)
 
     async def on_resync(self, message: dict):
         """The page shows these runs as streaming: follow the ones still running, and send the
         ones that ended meanwhile as they ended (a reload can open its socket just after)."""
         wanted = message.get("runs", [])[:MAX_RESYNC_RUNS]  # a list of text (ws_messages)
-        ended, streaming = await on_socket_thread(_resync_split)(self.access, wanted)
+        ended, streaming = await on_socket_thread(resync_split)(self.access, wanted)
         for run_id, frame in ended.items():
             if self._follows(run_id):
                 continue  # its last deltas and then its final frame are queued for this socket
@@ -227,7 +213,9 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
         self.watching.add(run_id)
         if resync:
             self.waiting_snapshot.add(run_id)
-        await executor.run_join(channel=self.channel_name, run_id=run_id, resync=resync)
+        await executor.run_join(
+            channel=self.channel_name, run_id=run_id, resync=resync, inbox=self.inbox
+        )
 
     async def session_started(self, event: dict):
         """Runs started from another tab of this session: show them and follow them."""
@@ -235,7 +223,7 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
             return
         html = event["html"]
         if not self.access.can_edit:
-            html = await on_socket_thread(_started_frame)(self.access, event["run_ids"])
+            html = await on_socket_thread(viewer_started_frame)(self.access, event["run_ids"])
         await self.send(text_data=html)
         for run_id in event["run_ids"]:
             await self.watch(run_id, resync=True)
@@ -258,7 +246,7 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
         self.seen[run_id] = seq
         html = event["html"]
         if kind == FINAL and not self.access.can_edit:  # the viewers' drawing has no actions
-            (html,) = (await on_socket_thread(_ended_frames)(self.access, [run_id])).values()
+            (html,) = (await on_socket_thread(ended_frames)(self.access, [run_id])).values()
         await self.send(text_data=html)
         if kind == FINAL:
             await self.unwatch(run_id)
@@ -279,7 +267,7 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
             return False
         self.lagging.discard(run_id)
         self.waiting_snapshot.add(run_id)
-        await executor.snapshot_request(run_id=run_id, reply_to=self.channel_name)
+        await executor.snapshot_request(run_id=run_id, reply_to=self.channel_name, inbox=self.inbox)
         return False
 
     async def send(self, text_data=None, bytes_data=None, close=False):

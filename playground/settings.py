@@ -324,6 +324,9 @@ PLAYGROUND_METRICS_PER_SECOND = env_float("PLAYGROUND_METRICS_PER_SECOND", 2)
 # A browser whose socket has this many bytes not yet sent is behind: it skips frames and gets one
 # snapshot once it catches up, so a stalled tab cannot grow the worker's memory.
 PLAYGROUND_SOCKET_BACKLOG_BYTES = int(os.environ.get("PLAYGROUND_SOCKET_BACKLOG_BYTES", 1 << 20))
+# Frames of this worker's runs waiting for one socket's consumer (it waits on a database hop
+# meanwhile); a full inbox drops a frame, and the socket repairs the gap with a snapshot.
+PLAYGROUND_SOCKET_INBOX_FRAMES = int(os.environ.get("PLAYGROUND_SOCKET_INBOX_FRAMES", 10_000))
 # Runs one worker process streams at once; a send over the cap is answered "busy, retry".
 PLAYGROUND_MAX_ACTIVE_RUNS = int(os.environ.get("PLAYGROUND_MAX_ACTIVE_RUNS", 400))
 # A streaming run's worker renews its lease every third of this; another worker marks a run whose

@@ -14,6 +14,7 @@ import time
 from django.conf import settings
 
 from .frames import DELTA, delta_frame, frame_event, frames_group, publish
+from .live import frames_here
 from .metrics import RunMetrics
 from .state import RunState
 
@@ -64,7 +65,7 @@ class Broadcaster:
         state.seq += 1
         html = delta_frame(run_id=state.run_id, text=text, reasoning=reasoning, metrics=metrics)
         event = frame_event(run_id=state.run_id, seq=state.seq, kind=DELTA, html=html)
-        await publish(self.layer, frames_group(state.run_id), event)
+        await frames_send(self.layer, state.run_id, event)
 
     def _metrics_due(self) -> RunMetrics | None:
         now = time.monotonic()
@@ -79,3 +80,10 @@ class Broadcaster:
         await asyncio.wait([self.loop, *([self.sending] if self.sending else [])])
         if self.state.has_pending:
             await self.flush()
+
+
+async def frames_send(layer, run_id: str, event: dict) -> None:
+    """A run's frame to everyone following it: this worker's sockets in process, the other
+    workers' through the run's group."""
+    frames_here(run_id, event)
+    await publish(layer, frames_group(run_id), event)

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import time
+import weakref
 
 from channels.layers import get_channel_layer
 from django.conf import settings
@@ -24,7 +25,7 @@ from playground.providers.types import Failure, ReasoningDelta, Retrying, TextDe
 from playground.redaction import context_with_secrets
 
 from . import records
-from .broadcast import Broadcaster
+from .broadcast import Broadcaster, frames_send
 from .frames import (
     FINAL,
     SNAPSHOT,
@@ -35,7 +36,7 @@ from .frames import (
     run_frame,
     snapshot_frame,
 )
-from .live import live_add, live_all, live_count, live_get
+from .live import deliver, live_add, live_all, live_count, live_get
 from .persist import on_run_thread
 from .state import RunState, what_was_kept
 from .submit import Accepted, AcceptedRun
@@ -61,6 +62,7 @@ def run_start(*, item: AcceptedRun) -> asyncio.Task:
         estimated_input_tokens=run.estimated_input_tokens or 0,
         redact=Redactor(secrets_of(item.request)),
         owner_key=_owner_of(run),
+        round_id=str(run.round_id or ""),
     )
     task = asyncio.create_task(
         _run_task(state=state, request=item.request, model=item.model),
@@ -98,14 +100,28 @@ async def runs_drain(*, seconds: float = 8.0) -> int:
     return len(live)
 
 
-async def run_join(*, channel: str, run_id: str, resync: bool) -> None:
-    """Follow a run's frames; a (re)joining page first gets a snapshot of what it missed."""
+async def run_join(
+    *, channel: str, run_id: str, resync: bool, inbox: asyncio.Queue | None = None
+) -> None:
+    """Follow a run's frames; a (re)joining page first gets a snapshot of what it missed. A
+    socket of the run's own worker gets them in its `inbox`, without suspending (a run started
+    just before this call cannot send a frame first); any other through the run's group."""
+    live = live_get(run_id)
+    if live is not None and inbox is not None:
+        if live.state.final_event is None:
+            live.watchers[channel] = inbox
+        if resync or live.state.final_event is not None:
+            deliver(inbox, _snapshot_event(live.state))
+        return
     await _membership(get_channel_layer().group_add, frames_group(run_id), channel)
     if resync:
         await snapshot_request(run_id=run_id, reply_to=channel)
 
 
 async def run_leave(*, channel: str, run_id: str) -> None:
+    live = live_get(run_id)
+    if live is not None and live.watchers.pop(channel, None) is not None:
+        return
     await _membership(get_channel_layer().group_discard, frames_group(run_id), channel)
 
 
@@ -122,18 +138,30 @@ async def _membership(change, group: str, channel: str, *, attempts: int = 3) ->
     return False
 
 
-async def snapshot_request(*, run_id: str, reply_to: str) -> None:
+async def snapshot_request(
+    *, run_id: str, reply_to: str, inbox: asyncio.Queue | None = None
+) -> None:
     live = live_get(run_id)
     if live is None:  # streamed by another worker (or already over): ask whoever has it
         message = {"type": "run.sync", "reply_to": reply_to}
         await publish(get_channel_layer(), control_group(run_id), message)
-        return
-    await _send_snapshot(live.state, reply_to)
+    elif inbox is not None:
+        deliver(inbox, _snapshot_event(live.state))
+    else:
+        await _send_snapshot(live.state, reply_to)
+
+
+def _snapshot_event(state: RunState) -> dict:
+    """The run as it is now; once its final frame went out, that frame (a page joining then
+    would otherwise show the run streaming, with no final frame to come)."""
+    if state.final_event is not None:
+        return state.final_event
+    html = snapshot_frame(state)
+    return frame_event(run_id=state.run_id, seq=state.seq, kind=SNAPSHOT, html=html)
 
 
 async def _send_snapshot(state: RunState, reply_to: str) -> None:
-    html = snapshot_frame(state)
-    event = frame_event(run_id=state.run_id, seq=state.seq, kind=SNAPSHOT, html=html)
+    event = _snapshot_event(state)
     try:
         await get_channel_layer().send(reply_to, event)
     except Exception:  # noqa: BLE001 - a full or failing channel: that viewer asks again
@@ -204,16 +232,27 @@ def _finish_and_render(*, run_id: str, fields: dict, cost, owner_key: str | None
     return run_frame(run)
 
 
+# Runs of one round end one at a time: each final frame carries the round's summary, and two
+# drawn at once each missed the other's cost, so the one sent last could show a short total.
+_round_endings: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+
 async def _finish(*, state: RunState, request, model: ModelSpec, layer) -> None:
     state.ended_at = state.ended_at or time.monotonic()
     call = redact_data(recorded_call(request=request, model=model), state.redact)
     fields = state.final_fields() | {"request": call}
-    finishing = on_run_thread(_finish_and_render)(
-        run_id=state.run_id, fields=fields, cost=state.cost(), owner_key=state.owner_key
-    )
-    html = await asyncio.shield(finishing)
-    event = frame_event(run_id=state.run_id, seq=state.seq + 1, kind=FINAL, html=html)
-    await publish(layer, frames_group(state.run_id), event)
+    # Shielded: a second cancellation (the worker draining) must not lose the run's end.
+    await asyncio.shield(_store_and_send(state=state, fields=fields, layer=layer))
+
+
+async def _store_and_send(*, state: RunState, fields: dict, layer) -> None:
+    async with _round_endings.setdefault(state.round_id or state.run_id, asyncio.Lock()):
+        html = await on_run_thread(_finish_and_render)(
+            run_id=state.run_id, fields=fields, cost=state.cost(), owner_key=state.owner_key
+        )
+        event = frame_event(run_id=state.run_id, seq=state.seq + 1, kind=FINAL, html=html)
+        state.final_event = event
+        await frames_send(layer, state.run_id, event)
 
 
 async def _listen_for_control(*, state: RunState, layer, owner: asyncio.Task) -> None:

@@ -1,12 +1,20 @@
-"""The runs this worker streams now: each run's state and the task that streams it.
+"""The runs this worker streams now: each run's state, the task that streams it, and the
+sockets of this worker that follow it.
 
 The executor adds and removes them; the sweeps (sweeps.py) leave them alone and the watchers
-stop those nobody watches. One registry per process."""
+stop those nobody watches. One registry per process.
+
+A run's frames reach the sockets of its own worker in process, through each socket's inbox, and
+only the other workers' sockets through the channel layer: on Redis every frame would otherwise
+make several round trips, one after another, to reach a socket in the same process (at 400
+streams they queued there for 20 s).
+"""
 
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+import contextlib
+from dataclasses import dataclass, field
 
 from django.conf import settings
 
@@ -17,6 +25,7 @@ from .state import RunState
 class LiveRun:
     state: RunState
     task: asyncio.Task
+    watchers: dict[str, asyncio.Queue] = field(default_factory=dict)  # channel -> inbox
 
 
 _live: dict[str, LiveRun] = {}
@@ -53,3 +62,17 @@ def run_stop_unwatched(run_id: str, reason: str) -> None:
     if live is not None:
         live.state.stop_reason = reason
         live.task.cancel()
+
+
+def deliver(inbox: asyncio.Queue, event: dict) -> None:
+    """A frame into a socket's inbox; a full one (its consumer far behind) loses it, and the
+    consumer sees the gap in sequence numbers and asks for a snapshot."""
+    with contextlib.suppress(asyncio.QueueFull):
+        inbox.put_nowait(event)
+
+
+def frames_here(run_id: str, event: dict) -> None:
+    """A run's frame to the sockets of this worker that follow it."""
+    live = _live.get(run_id)
+    for inbox in live.watchers.values() if live else ():
+        deliver(inbox, event)

@@ -48,7 +48,9 @@ class RunState:
     stop_reason: str = ""  # why the server stopped it (nobody watched it), shown with the run
     interrupted: bool = False  # the worker is shutting down: the run did not end by itself
     seq: int = 0  # frames sent so far; lets a rejoining viewer skip what a snapshot holds
+    final_event: dict | None = None  # once sent, what a late (re)joiner gets instead of a snapshot
     owner_key: str | None = None  # the session owner's (their keys are scrubbed at the end)
+    round_id: str = ""  # the send's round: its runs end one at a time (executor._finish)
     # Key values none of what this run shows or stores may hold (providers/redact.py): frames,
     # snapshots, checkpoints and the end all pass through it here.
     redact: Redactor = field(default_factory=lambda: Redactor(()), repr=False)

@@ -12,6 +12,7 @@ from channels.testing import WebsocketCommunicator
 
 from playground.asgi import application
 from playground.models import Pane, PlaygroundSession, Run
+from tests.gates import gated, new_gate, wait_paused
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("simulator_url")]
 FAST = "[[sim tps=2000 ttft=0]]"
@@ -32,6 +33,18 @@ async def connect(session, cookie, *, origin=b"http://testserver"):
     )
     connected, code = await communicator.connect()
     return communicator, connected, code
+
+
+async def held_at_gate(async_client, simulator_url, prompt: str):
+    """A page whose run (thinking off) has streamed its first word and waits at a simulator
+    gate until the test releases it: (its socket, the gate, the first delta frame)."""
+    session, pane, cookie = await open_page(async_client)
+    communicator, _, _ = await connect(session, cookie)
+    gate = new_gate()
+    await communicator.send_to(text_data=form(pane, gated(prompt, gate), enable_thinking=None))
+    await communicator.receive_from(timeout=5)  # accepted
+    await wait_paused(simulator_url, gate)
+    return communicator, gate, await communicator.receive_from(timeout=5)
 
 
 def form(pane, prompt, **params):

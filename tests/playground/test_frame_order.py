@@ -12,8 +12,14 @@ from channels.layers import get_channel_layer
 from playground.models import Run
 from playground.runs import sweeps
 from playground.runs.frames import DELTA, SNAPSHOT, frame_event, frames_group
-from tests.gates import gated, new_gate, release, wait_paused
-from tests.playground.test_consumer import connect, form, frames_until_final, open_page, streamed
+from tests.gates import release
+from tests.playground.test_consumer import (
+    connect,
+    frames_until_final,
+    held_at_gate,
+    open_page,
+    streamed,
+)
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("simulator_url")]
 
@@ -53,14 +59,8 @@ async def test_a_resync_as_the_run_ends_leaves_its_last_deltas_and_final_frame_i
     and then its final frame are already queued for this socket. The final frame drawn from the
     database must not overtake them: that dropped them, and the end of the answer appeared only
     with the final frame (seen once in a 10-minute soak)."""
-    session, pane, cookie = await open_page(async_client)
-    communicator, _, _ = await connect(session, cookie)
-    gate = new_gate()
-    prompt = gated("Tell me about tides", gate)
-    await communicator.send_to(text_data=form(pane, prompt, enable_thinking=None))
-    await communicator.receive_from(timeout=5)  # accepted
-    await wait_paused(simulator_url, gate)
-    assert "-answer" in await communicator.receive_from(timeout=5)  # the first token's delta
+    communicator, gate, first = await held_at_gate(async_client, simulator_url, "Tell me of tides")
+    assert "-answer" in first  # the first token's delta
     run = await Run.objects.aget()
     await Run.objects.filter(pk=run.pk).aupdate(status="done")  # stored as ended, frames to come
     await communicator.send_to(text_data=json.dumps({"action": "resync", "runs": [str(run.id)]}))
