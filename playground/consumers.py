@@ -27,9 +27,9 @@ from .runs.frames import (
     publish,
     session_group,
 )
-from .runs.launch import Launch, launch_regenerate, launch_send
+from .runs.launch import Launch, launch_frames, launch_regenerate, launch_send
 from .runs.live import capacity_left
-from .runs.persist import on_socket_thread
+from .runs.persist import on_draw_thread, on_socket_thread
 from .runs.upstream import simulator_base_from_scope
 from .runs.watchers import session_unwatch, session_watch
 from .selectors import run_get
@@ -150,19 +150,22 @@ class PlaygroundConsumer(AsyncWebsocketConsumer):
 
     async def start(self, launch: Launch):
         if launch.accepted is None:
-            await self.send(text_data=launch.html)
+            await self.send(text_data=launch.rejected_html)
             return
         # Started first, then followed: a run of this worker is followed through the inbox,
-        # joined without suspending, so its first frame cannot come before that.
+        # joined without suspending, so its first frame cannot come before that; and the inbox
+        # is read after this message is answered, so the runs are drawn before their frames.
         executor.runs_start(accepted=launch.accepted)
         for item in launch.accepted.runs:
             await self.watch(str(item.run.id), resync=False)
-        await self.send(text_data=launch.html)
+        await asyncio.sleep(0)  # their requests leave before the drawing thread takes the GIL
+        frames = await on_draw_thread(launch_frames)(launch=launch, access=self.access)
+        await self.send(text_data=frames.html)
         started = {
             "type": "session.started",
             "origin": self.channel_name,
             "run_ids": [str(item.run.id) for item in launch.accepted.runs],
-            "html": launch.started,
+            "html": frames.started,
         }
         # Other tabs learn of the runs; a busy channel layer must not kill this socket for it.
         await publish(self.channel_layer, session_group(self.access.session_id), started)

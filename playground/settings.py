@@ -305,6 +305,11 @@ PLAYGROUND_SIMULATOR_URL = os.environ.get("PLAYGROUND_SIMULATOR_URL", "")
 PLAYGROUND_CONNECT_TIMEOUT = env_float("PLAYGROUND_CONNECT_TIMEOUT", 10)
 PLAYGROUND_FIRST_TOKEN_TIMEOUT = env_float("PLAYGROUND_FIRST_TOKEN_TIMEOUT", 120)
 PLAYGROUND_IDLE_TIMEOUT = env_float("PLAYGROUND_IDLE_TIMEOUT", 60)
+# How long an idle upstream connection is kept for the next run. httpx's default (5 s) is shorter
+# than the pause between two sends, so each run paid a new TCP connect (and a TLS handshake: a
+# few round trips to the provider) before its request could leave. A connection the provider
+# closed meanwhile is noticed before reuse; one dropped on the way counts as retryable.
+PLAYGROUND_UPSTREAM_KEEPALIVE = env_float("PLAYGROUND_UPSTREAM_KEEPALIVE", 90)
 PLAYGROUND_TOTAL_TIMEOUT = env_float("PLAYGROUND_TOTAL_TIMEOUT", 600)
 PLAYGROUND_MAX_RETRIES = int(os.environ.get("PLAYGROUND_MAX_RETRIES", 2))
 PLAYGROUND_MAX_RETRY_AFTER = env_float("PLAYGROUND_MAX_RETRY_AFTER", 60)

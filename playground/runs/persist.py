@@ -43,3 +43,11 @@ def on_socket_thread(func):
     """`func` as a coroutine function that runs on the websocket pool."""
     pool = _pool("socket-db", settings.PLAYGROUND_SOCKET_DB_THREADS)
     return sync_to_async(_fresh_connection(func), thread_sensitive=False, executor=pool)
+
+
+def on_draw_thread(func):
+    """`func` on a thread of its own for drawing a send's accepted runs: that second hop of a
+    send must not queue behind other sends' storing on the websocket pool (in a burst of 200
+    sends every accepted frame then came after the last send was stored)."""
+    pool = _pool("draw-db", 1)
+    return sync_to_async(_fresh_connection(func), thread_sensitive=False, executor=pool)

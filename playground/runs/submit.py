@@ -92,7 +92,9 @@ def runs_submit(
     if invalid:
         errors.append(_settings_message(invalid))
     repeat = composer.cleaned_data.get("repeat") or 1 if composer.is_valid() else 1
-    errors += _busy(access=access, panes=panes) or _full(len(panes) * repeat, room)
+    threads = panes_runs(pane_ids=[pane.pk for pane in panes])  # which are busy, too
+    streaming = {run.pane_id for runs in threads.values() for run in runs.values() if run.is_active}
+    errors += _busy(panes=panes, streaming=streaming) or _full(len(panes) * repeat, room)
     errors += send_attachment_problems(ids=ids, files=files)
     if not invalid:
         errors += [m for form in forms for m in attachment_problems(form.settings(), files)]
@@ -100,7 +102,6 @@ def runs_submit(
     if errors:
         return Rejected(tuple(errors), invalid)
     prompt = composer.cleaned_data["prompt"]
-    threads = panes_runs(pane_ids=[pane.pk for pane in panes])
     try:
         with transaction.atomic():  # a refused key or budget stores nothing, not even the round
             limits.person_runs_admit(owner_key=_owner(access), count=len(panes) * repeat)
@@ -198,7 +199,8 @@ def runs_regenerate(
     except (ObjectDoesNotExist, KeyError):
         return Rejected(("That run or its model no longer exists.",))
     pane = Pane.objects.select_related("session").get(pk=original.pane_id)
-    errors = _busy(access=access, panes=[pane]) or _full(1, room)
+    streaming = set(panes_streaming(session=access.session))
+    errors = _busy(panes=[pane], streaming=streaming) or _full(1, room)
     settings = _same(original, model)
     errors = errors or models_refused(settings=[settings], owner_key=_owner(access))
     if errors:
@@ -245,8 +247,8 @@ def _settings_message(invalid) -> str:
     return f"Check {', '.join(names)} in the settings."
 
 
-def _busy(*, access: SessionAccess, panes: list[Pane]) -> list[str]:
-    streaming = set(panes_streaming(session=access.session))
+def _busy(*, panes: list[Pane], streaming: set) -> list[str]:
+    """`streaming`: ids of the session's panes with a run still streaming."""
     if any(pane.pk in streaming for pane in panes):
         return ["A run is still streaming: stop it (Esc) or wait until it ends, then send."]
     return []

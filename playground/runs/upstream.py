@@ -29,7 +29,11 @@ def http_client() -> httpx.AsyncClient:
     if client is None or client.is_closed:
         # Sized for the per-worker run cap: a run never waits for a connection of the pool.
         cap = settings.PLAYGROUND_MAX_ACTIVE_RUNS + 10
-        limits = httpx.Limits(max_connections=cap, max_keepalive_connections=min(cap, 100))
+        limits = httpx.Limits(
+            max_connections=cap,
+            max_keepalive_connections=min(cap, 100),
+            keepalive_expiry=settings.PLAYGROUND_UPSTREAM_KEEPALIVE,
+        )
         client = httpx.AsyncClient(
             limits=limits,
             follow_redirects=False,

@@ -110,6 +110,8 @@ def test_the_run_cap_counts_the_runs_of_every_worker(stack):
             release(stack, gate)
             wait_until(lambda: active_runs(stack) == 0, seconds=30, what="runs never ended")
             assert RESET in send(other, second, "Lakes [[sim tps=2000 ttft=0]]")
+            # Ended before the next test counts the runs streaming on the stack.
+            wait_until(lambda: active_runs(stack) == 0, seconds=30, what="the last run never ended")
 
 
 def test_two_sends_at_once_on_two_workers_never_exceed_the_cap(stack):

@@ -3,6 +3,7 @@ only sockets of other workers follow it through the channel layer (on Redis a fr
 made several round trips, one after another, to reach a socket in the same process)."""
 
 import asyncio
+import time
 
 import pytest
 from channels.layers import get_channel_layer
@@ -15,8 +16,12 @@ from playground.runs.live import live_add
 from playground.runs.state import RunState
 from tests.gates import release
 from tests.playground.test_consumer import (
+    FAST,
+    connect,
+    form,
     frames_until_final,
     held_at_gate,
+    open_page,
     streamed,
     unescape,
 )
@@ -53,3 +58,32 @@ async def test_a_page_following_a_run_after_its_final_frame_went_out_gets_that_f
         assert inbox.empty()
     finally:
         task.cancel()
+
+
+async def test_the_request_leaves_before_the_frames_are_drawn_and_the_tab_still_gets_them_first(
+    async_client, monkeypatch
+):
+    """The runs start between the send's two hops; a run that streams to its end while its
+    accepted frame is drawn still reaches the tab after that frame, every word once, in order."""
+    from playground import consumers
+
+    draw = consumers.launch_frames
+
+    def draw_after_the_run_ended(**kwargs):
+        run_id = kwargs["launch"].accepted.runs[0].run.id
+        deadline = time.monotonic() + 10
+        while Run.objects.get(id=run_id).status == "streaming" and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return draw(**kwargs)
+
+    monkeypatch.setattr(consumers, "launch_frames", draw_after_the_run_ended)
+    session, pane, cookie = await open_page(async_client)
+    communicator, _, _ = await connect(session, cookie)
+    await communicator.send_to(text_data=form(pane, f"About lakes {FAST}", enable_thinking=None))
+    frames = await frames_until_final(communicator)
+    run = await Run.objects.aget()
+    assert run.status == "done"  # it had ended before the accepted frame was drawn
+    assert 'id="composer-reset"' in frames[0] and f'id="run-{run.id}"' in frames[0]
+    assert unescape(streamed(frames[1:-1], "answer")) == run.text
+    assert "data-run-final" in frames[-1]
+    await communicator.disconnect()
