@@ -4,7 +4,8 @@ Channels runs every consumer's database call on one global thread; at 200 stream
 seconds there behind everyone else. Here websocket work (connects, sends, stops) has a small
 pool of its own (`on_socket_thread`), and run persistence (checkpoints, the end of a run,
 leases) another (`on_run_thread`), so streaming runs writing checkpoints never delay a page
-that connects or a new send. Django's own sync views already get a thread per request.
+that connects or a new send; a send's accepted runs are drawn on a thread of their own
+(`on_draw_thread`), after their requests left. Django's own sync views already get a thread per request.
 Each pool thread keeps its own connection (CONN_MAX_AGE); close_old_connections() drops it
 when it is too old or broken, as at the start of a request.
 """
