@@ -5,7 +5,7 @@ seconds there behind everyone else. Here websocket work (connects, sends, stops)
 pool of its own (`on_socket_thread`), and run persistence (checkpoints, the end of a run,
 leases) another (`on_run_thread`), so streaming runs writing checkpoints never delay a page
 that connects or a new send; a send's accepted runs are drawn on a thread of their own
-(`on_draw_thread`), after their requests left. Django's own sync views already get a thread per request.
+(`on_draw_thread`), after their requests left. Django's sync views get a thread per request.
 Each pool thread keeps its own connection (CONN_MAX_AGE); close_old_connections() drops it
 when it is too old or broken, as at the start of a request.
 """
@@ -36,19 +36,20 @@ def _fresh_connection(func):
 
 def on_run_thread(func):
     """`func` as a coroutine function that runs on the run-persistence pool."""
-    pool = _pool("run-db", settings.PLAYGROUND_RUN_DB_THREADS)
-    return sync_to_async(_fresh_connection(func), thread_sensitive=False, executor=pool)
+    return _on(_pool("run-db", settings.PLAYGROUND_RUN_DB_THREADS), func)
 
 
 def on_socket_thread(func):
     """`func` as a coroutine function that runs on the websocket pool."""
-    pool = _pool("socket-db", settings.PLAYGROUND_SOCKET_DB_THREADS)
-    return sync_to_async(_fresh_connection(func), thread_sensitive=False, executor=pool)
+    return _on(_pool("socket-db", settings.PLAYGROUND_SOCKET_DB_THREADS), func)
 
 
 def on_draw_thread(func):
     """`func` on a thread of its own for drawing a send's accepted runs: that second hop of a
     send must not queue behind other sends' storing on the websocket pool (in a burst of 200
     sends every accepted frame then came after the last send was stored)."""
-    pool = _pool("draw-db", 1)
+    return _on(_pool("draw-db", 1), func)
+
+
+def _on(pool: ThreadPoolExecutor, func):
     return sync_to_async(_fresh_connection(func), thread_sensitive=False, executor=pool)
