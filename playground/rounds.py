@@ -133,11 +133,11 @@ def round_prefer(*, round: Round, run: Run) -> Round:
     return round
 
 
-def round_summary_of_run(*, run: Run) -> RoundSummary | None:
-    """The summary of the round a run belongs to (redrawn as each of its runs ends)."""
+def round_summary_of_run(*, run: Run, panes: list[Pane]) -> RoundSummary | None:
+    """The summary of the round a run belongs to (redrawn as each of its runs ends); `panes`:
+    the session's panes on the page."""
     if run.round_id is None:
         return None
-    panes = list(Pane.objects.filter(session_id=run.pane.session_id, archived=False))
     if len(panes) < 2 and run.round.repeat < 2:
         return None
     return round_summary(round=run.round, panes=panes)

@@ -41,10 +41,15 @@ def sessions_for(*, viewer_key: str, query: str = "", sort: str = "activity"):
     return sessions.order_by("-updated_at")
 
 
-def pane_letter(*, pane: Pane) -> str:
+def panes_shown(*, session_id) -> list[Pane]:
+    """The session's panes on the page, in their order (one query for a letter and a summary)."""
+    return list(Pane.objects.filter(session_id=session_id, archived=False))
+
+
+def pane_letter(*, pane: Pane, shown: list[Pane]) -> str:
     """A pane's letter: its place among the session's panes on the page (A, B, C…)."""
-    earlier = Pane.objects.filter(session_id=pane.session_id, archived=False)
-    return string.ascii_uppercase[earlier.filter(position__lt=pane.position).count() % 26]
+    earlier = sum(1 for other in shown if other.position < pane.position)
+    return string.ascii_uppercase[earlier % 26]
 
 
 def pane_letters(*, session_id) -> dict[int, str]:

@@ -23,7 +23,7 @@ from playground.ledger import session_ledger
 from playground.models import Run
 from playground.page_context import view_for
 from playground.rounds import round_summary_of_run
-from playground.selectors import pane_letter, pane_letters, run_turn
+from playground.selectors import pane_letter, pane_letters, panes_shown, run_turn
 
 from .metrics import RunMetrics
 from .state import RunState
@@ -107,14 +107,15 @@ def run_frame(run: Run, *, can_edit: bool = True) -> str:
     model) as it now stands. Frames on the layer carry the editors' rendering; a share viewer's
     socket renders its own (without actions) only when there is a viewer."""
     turn = run_turn(run=run)
+    shown = panes_shown(session_id=run.pane.session_id)
     context = {
         "run": run,
         "turn": turn,
         "repetition": next(i for i, r in enumerate(turn.runs, 1) if r.id == run.id),
         "repetitions": len(turn.runs),
-        "pane_letter": pane_letter(pane=run.pane),
+        "pane_letter": pane_letter(pane=run.pane, shown=shown),
         "blind": run.pane.session.blind,
-        "summary": round_summary_of_run(run=run) if not run.is_active else None,
+        "summary": round_summary_of_run(run=run, panes=shown) if not run.is_active else None,
         "session_id": run.pane.session_id,
         "ledger": session_ledger(session=run.pane.session),
         "oob": True,

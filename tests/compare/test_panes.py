@@ -6,6 +6,7 @@ import re
 import pytest
 
 from playground.models import Pane, Round, Run
+from playground.runs.frames import run_frame
 from tests.playground.test_views import add_run, open_session
 
 pytestmark = pytest.mark.django_db
@@ -169,3 +170,22 @@ def test_a_reloaded_page_shows_the_round_summary_once_not_after_every_run(client
         add_run(pane, prompt="tides", round=round)
     html = client.get(f"/sessions/{session.id}/").content.decode()
     assert html.count('id="round-summary"') == 1
+
+
+def test_a_final_frame_names_its_pane_by_its_place_among_the_panes_shown(client):
+    session, first, _ = open_session(client)
+    for _ in range(2):
+        post(client, session, "panes/add/")
+    post(client, session, "compare/", {"blind": "on"})
+    shown = panes(session)
+    post(client, session, f"panes/{shown[0].pk}/remove/")  # the last pane is now the second
+    round = Round.objects.create(session=session, prompt="judge", blind=True)
+    runs = [
+        Run.objects.create(pane=pane, round=round, prompt="judge", provider_id="simulator",
+                           model_id="seed-2-0-mini", model_name="Seed 2.0 Mini", dialect="chat",
+                           text=f"Answer {pane.pk}.", status="done", cost="0.0001")
+        for pane in shown[1:]
+    ]  # fmt: skip
+    html = run_frame(Run.objects.select_related("pane__session", "round").get(pk=runs[1].pk))
+    assert 'aria-label="Run in pane B"' in html and "Seed 2.0 Mini" not in html
+    assert 'aria-labelledby="round-summary-heading">' in html  # the round's two runs, compared
