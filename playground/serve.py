@@ -55,7 +55,11 @@ def malloc_arenas_limit() -> bool:
     60 -> 73 MiB while ~30 MiB stayed in use (RSS +9.6% and +12.8%); with 2 arenas, 59 -> 62
     MiB (RSS +2.6%), no slower. Must run before any thread starts; False where it does not
     apply (not glibc)."""
-    arenas = int(os.environ.get("PLAYGROUND_MALLOC_ARENAS", "2"))
+    setting = os.environ.get("PLAYGROUND_MALLOC_ARENAS", "2")
+    if not setting.strip().isdigit():
+        raise SystemExit(f"PLAYGROUND_MALLOC_ARENAS must be a whole number (0 = glibc's own "
+                         f"limit), not {setting!r}.")  # fmt: skip
+    arenas = int(setting)
     if arenas <= 0:
         return False
     try:

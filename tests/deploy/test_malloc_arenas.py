@@ -28,17 +28,17 @@ ctypes.CDLL("libc.so.6").malloc_stats()
 """
 
 
+def counted(setting: str | None) -> subprocess.CompletedProcess:
+    env = {"PATH": "/usr/bin:/bin"} | ({"PLAYGROUND_MALLOC_ARENAS": setting} if setting else {})
+    return subprocess.run(
+        [sys.executable, "-c", COUNT_ARENAS], env=env, capture_output=True, text=True, timeout=60
+    )
+
+
 def arenas_used(setting: str | None) -> tuple[str, int]:
     """What the limit call returned, and how many arenas the six threads ended up using."""
-    env = {"PATH": "/usr/bin:/bin"} | ({"PLAYGROUND_MALLOC_ARENAS": setting} if setting else {})
-    done = subprocess.run(
-        [sys.executable, "-c", COUNT_ARENAS],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
+    done = counted(setting)
+    assert done.returncode == 0, done.stderr
     return done.stdout.strip(), done.stderr.count("Arena ")
 
 
@@ -53,3 +53,12 @@ def test_the_arena_limit_is_a_setting():
 def test_a_zero_setting_leaves_glibc_its_own_arena_limit():
     limited, arenas = arenas_used("0")
     assert limited == "False" and arenas > 2
+
+
+def test_a_setting_that_is_not_a_number_stops_the_server_with_a_clear_message():
+    done = counted("two")
+    assert done.returncode == 1 and "Arena " not in done.stderr
+    assert (
+        "PLAYGROUND_MALLOC_ARENAS must be a whole number (0 = glibc's own limit), not 'two'."
+        in done.stderr
+    )
